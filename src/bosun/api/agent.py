@@ -1,0 +1,347 @@
+"""The Agent kind (kagent.dev/v1alpha2): a Declarative agent Bosun runs, or your own (BYO)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from bosun.api.base import (
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    CelRule,
+    KindInfo,
+    PrinterColumn,
+    Resource,
+    ResourceStatus,
+    WireModel,
+    cel,
+)
+from bosun.api.k8s import (
+    AllowedNamespaces,
+    EnvVar,
+    KubeObject,
+    LocalObjectReference,
+    PullPolicy,
+)
+
+Name = Annotated[str, Field(min_length=1, max_length=253, pattern=DNS1123_SUBDOMAIN)]
+Namespace = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS1123_LABEL)]
+ToolName = Annotated[str, Field(min_length=1, max_length=128)]
+
+MAX_TOOLS = 20
+
+
+class ValueSource(WireModel):
+    """A value read from a key of a ConfigMap or Secret in the resource's namespace."""
+
+    type: Literal["ConfigMap", "Secret"]
+    name: Name
+    key: str = Field(min_length=1, max_length=253)
+
+
+VALUE_REF_RULE = CelRule(
+    rule="has(self.value) != has(self.valueFrom)",
+    message="exactly one of value and valueFrom must be set",
+)
+
+
+class ValueRef(WireModel):
+    """A named value: literal, or read from a ConfigMap or Secret (used for headers)."""
+
+    model_config = WireModel.model_config | {"json_schema_extra": cel(VALUE_REF_RULE)}
+    name: str = Field(min_length=1, max_length=256)
+    value: str | None = None
+    value_from: ValueSource | None = None
+
+    @model_validator(mode="after")
+    def _value_xor_value_from(self) -> ValueRef:
+        if (self.value is None) == (self.value_from is None):
+            raise ValueError(f"{self.name}: exactly one of value and valueFrom must be set")
+        return self
+
+
+class PromptSource(WireModel):
+    kind: Literal["ConfigMap"] = "ConfigMap"
+    api_group: str | None = None
+    name: Name
+    alias: str | None = Field(
+        default=None,
+        description='Name used in {{include "alias/key"}}; defaults to the ConfigMap name.',
+    )
+
+
+class PromptTemplate(WireModel):
+    data_sources: list[PromptSource] = Field(default_factory=list, max_length=20)
+
+
+APPROVAL_RULE = CelRule(
+    rule="!has(self.requireApproval) || self.requireApproval.all(t, "
+    "has(self.toolNames) && t in self.toolNames)",
+    message="every requireApproval entry must also be listed in toolNames",
+)
+
+
+class McpServerTool(WireModel):
+    """Tools of one MCP server that the agent may call."""
+
+    model_config = WireModel.model_config | {"json_schema_extra": cel(APPROVAL_RULE)}
+    api_group: str | None = Field(default=None, description="kagent.dev, or empty for Service")
+    kind: Literal["RemoteMCPServer", "MCPServer", "Service"] = "RemoteMCPServer"
+    name: Name
+    namespace: Namespace | None = Field(
+        default=None, description="Defaults to the agent's namespace."
+    )
+    tool_names: list[ToolName] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Tools the agent may use; empty means all tools of the server.",
+    )
+    require_approval: list[ToolName] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Tools that pause for a human's approval before they run.",
+    )
+    allowed_headers: list[str] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _approval_subset_of_tool_names(self) -> McpServerTool:
+        missing = [t for t in self.require_approval if t not in self.tool_names]
+        if missing:
+            raise ValueError(
+                f"requireApproval {', '.join(missing)}: not listed in toolNames "
+                f"({', '.join(self.tool_names) or 'empty'}); {APPROVAL_RULE.message}"
+            )
+        return self
+
+
+class TypedReference(WireModel):
+    name: Name
+    namespace: Namespace | None = Field(
+        default=None, description="Defaults to the referring object's namespace."
+    )
+    kind: str | None = None
+    api_group: str | None = None
+
+
+TOOL_RULE = CelRule(
+    rule="self.type == 'McpServer' ? (has(self.mcpServer) && !has(self.agent)) "
+    ": (has(self.agent) && !has(self.mcpServer))",
+    message="type McpServer needs mcpServer (and no agent); type Agent needs agent "
+    "(and no mcpServer)",
+)
+
+
+class Tool(WireModel):
+    model_config = WireModel.model_config | {"json_schema_extra": cel(TOOL_RULE)}
+
+    type: Literal["McpServer", "Agent"]
+    mcp_server: McpServerTool | None = None
+    agent: TypedReference | None = None
+    headers_from: list[ValueRef] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _type_matches_block(self) -> Tool:
+        if self.type == "McpServer":
+            if self.mcp_server is None:
+                raise ValueError("type McpServer needs an mcpServer block")
+            if self.agent is not None:
+                raise ValueError("type McpServer must not have an agent block")
+        else:
+            if self.mcp_server is not None:
+                raise ValueError("type Agent must not have an mcpServer block (use agent)")
+            if self.agent is None:
+                raise ValueError("type Agent needs an agent block")
+        return self
+
+
+class Skill(WireModel):
+    """An A2A skill advertised on the agent card."""
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    input_modes: list[str] = Field(default_factory=list)
+    output_modes: list[str] = Field(default_factory=list)
+
+
+class A2AConfig(WireModel):
+    skills: list[Skill] = Field(default_factory=list)
+
+
+class Memory(WireModel):
+    model_config_: Name | None = Field(default=None, alias="modelConfig")
+    ttl_days: int | None = Field(default=None, ge=1)
+
+
+class Summarizer(WireModel):
+    model_config_: Name | None = Field(
+        default=None, alias="modelConfig", description="ModelConfig used to summarise."
+    )
+    prompt_template: str | None = None
+
+
+class Compaction(WireModel):
+    compaction_interval: int | None = Field(
+        default=None, ge=1, description="Compact after this many turns."
+    )
+    overlap_size: int | None = Field(
+        default=None, ge=0, description="Turns kept verbatim across a compaction."
+    )
+    token_threshold: int | None = Field(
+        default=None, ge=1, description="Compact when the history passes this many tokens."
+    )
+    summarizer: Summarizer | None = None
+
+
+class ContextConfig(WireModel):
+    compaction: Compaction | None = None
+
+
+class ServiceAccountConfig(WireModel):
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+SERVICE_ACCOUNT_RULE = CelRule(
+    rule="!(has(self.serviceAccountName) && has(self.serviceAccountConfig))",
+    message="serviceAccountName and serviceAccountConfig are mutually exclusive",
+)
+
+
+class SharedDeploymentSpec(WireModel):
+    """Pod settings for the agent's Deployment."""
+
+    replicas: int | None = Field(default=None, ge=0)
+    image_pull_policy: PullPolicy | None = None
+    image_pull_secrets: list[LocalObjectReference] = Field(default_factory=list)
+    env: list[EnvVar] = Field(default_factory=list)
+    resources: KubeObject | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    volumes: list[KubeObject] = Field(default_factory=list)
+    volume_mounts: list[KubeObject] = Field(default_factory=list)
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[KubeObject] = Field(default_factory=list)
+    affinity: KubeObject | None = None
+    security_context: KubeObject | None = None
+    pod_security_context: KubeObject | None = None
+    service_account_name: Name | None = None
+    service_account_config: ServiceAccountConfig | None = None
+
+    @model_validator(mode="after")
+    def _one_service_account_source(self) -> SharedDeploymentSpec:
+        if self.service_account_name is not None and self.service_account_config is not None:
+            raise ValueError(SERVICE_ACCOUNT_RULE.message)
+        return self
+
+
+class DeclarativeDeploymentSpec(SharedDeploymentSpec):
+    model_config = SharedDeploymentSpec.model_config | {
+        "json_schema_extra": cel(SERVICE_ACCOUNT_RULE)
+    }
+    image: str | None = Field(default=None, description="Overrides Bosun's runtime image.")
+
+
+class ByoDeploymentSpec(SharedDeploymentSpec):
+    model_config = SharedDeploymentSpec.model_config | {
+        "json_schema_extra": cel(SERVICE_ACCOUNT_RULE)
+    }
+    image: str = Field(min_length=1, description="Your image; it must serve A2A on port 8080.")
+    cmd: str | None = None
+    args: list[str] = Field(default_factory=list)
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+SYSTEM_MESSAGE_RULE = CelRule(
+    rule="!(has(self.systemMessage) && has(self.systemMessageFrom))",
+    message="systemMessage and systemMessageFrom are mutually exclusive",
+)
+
+
+class DeclarativeAgentSpec(WireModel):
+    model_config = WireModel.model_config | {"json_schema_extra": cel(SYSTEM_MESSAGE_RULE)}
+
+    runtime: Literal["python", "go"] = Field(
+        default="python",
+        description="python; go is accepted and runs the same Python runtime.",
+    )
+    system_message: str | None = None
+    system_message_from: ValueSource | None = None
+    prompt_template: PromptTemplate | None = None
+    model_config_: Name = Field(
+        default="default-model-config",
+        alias="modelConfig",
+        description="Name of a ModelConfig in the agent's namespace.",
+    )
+    stream: bool = False
+    tools: list[Tool] = Field(default_factory=list, max_length=MAX_TOOLS)
+    a2a_config: A2AConfig | None = Field(default=None, alias="a2aConfig")
+    memory: Memory | None = None
+    context: ContextConfig | None = None
+    deployment: DeclarativeDeploymentSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_system_message_source(self) -> DeclarativeAgentSpec:
+        if self.system_message is not None and self.system_message_from is not None:
+            raise ValueError(SYSTEM_MESSAGE_RULE.message)
+        return self
+
+
+class ByoAgentSpec(WireModel):
+    deployment: ByoDeploymentSpec
+
+
+AGENT_TYPE_RULE = CelRule(
+    rule="!has(self.type) || self.type == 'Declarative' ? "
+    "(has(self.declarative) && !has(self.byo)) : (has(self.byo) && !has(self.declarative))",
+    message="type Declarative needs declarative (and no byo); type BYO needs byo "
+    "(and no declarative)",
+)
+
+
+class AgentSpec(WireModel):
+    model_config = WireModel.model_config | {"json_schema_extra": cel(AGENT_TYPE_RULE)}
+
+    type: Literal["Declarative", "BYO"] = "Declarative"
+    description: str = ""
+    declarative: DeclarativeAgentSpec | None = None
+    byo: ByoAgentSpec | None = None
+    allowed_namespaces: AllowedNamespaces | None = None
+
+    @model_validator(mode="after")
+    def _type_matches_block(self) -> AgentSpec:
+        if self.type == "Declarative":
+            if self.declarative is None:
+                raise ValueError("type Declarative needs a declarative block")
+            if self.byo is not None:
+                raise ValueError("type Declarative must not have a byo block")
+        else:
+            if self.byo is None:
+                raise ValueError("type BYO needs a byo block")
+            if self.declarative is not None:
+                raise ValueError("type BYO must not have a declarative block")
+        return self
+
+
+class AgentStatus(ResourceStatus):
+    pass
+
+
+class Agent(Resource[AgentSpec, AgentStatus]):
+    info = KindInfo(
+        kind="Agent",
+        version="v1alpha2",
+        plural="agents",
+        description="An AI agent: its prompt, model, tools and how it is deployed.",
+        printer_columns=(
+            PrinterColumn("Type", ".spec.type"),
+            PrinterColumn("Model", ".spec.declarative.modelConfig"),
+            PrinterColumn("Ready", '.status.conditions[?(@.type=="Ready")].status'),
+            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
+            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+        ),
+    )
+    status: AgentStatus | None = None

@@ -1,0 +1,212 @@
+"""Tool servers: RemoteMCPServer (one that runs elsewhere) and MCPServer (one Bosun deploys)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from bosun.api.agent import ValueRef
+from bosun.api.base import (
+    CelRule,
+    KindInfo,
+    PrinterColumn,
+    Resource,
+    ResourceStatus,
+    WireModel,
+    cel,
+)
+from bosun.api.k8s import AllowedNamespaces, EnvVar, KubeObject, LocalObjectReference, PolicyRule
+from bosun.api.modelconfig import TLSConfig
+
+Duration = Annotated[
+    str,
+    Field(
+        pattern=r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$",
+        description='A duration such as "30s", "1m30s" or "500ms".',
+    ),
+]
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Go-style duration ("1m30s" -> 90.0)."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    total, number = 0.0, ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isdigit() or ch == ".":
+            number += ch
+            i += 1
+            continue
+        unit = "ms" if text.startswith("ms", i) else ch
+        if unit not in units or not number:
+            raise ValueError(f"not a duration: {text!r}")
+        total += float(number) * units[unit]
+        number = ""
+        i += len(unit)
+    if number:
+        raise ValueError(f"not a duration (missing unit): {text!r}")
+    return total
+
+
+REMOTE_TLS_RULE = CelRule(
+    rule="!has(self.tls) || self.url.startsWith('https://')",
+    message="tls applies only to https:// URLs",
+)
+
+
+class RemoteMCPServerSpec(WireModel):
+    model_config = WireModel.model_config | {"json_schema_extra": cel(REMOTE_TLS_RULE)}
+
+    description: str = ""
+    protocol: Literal["STREAMABLE_HTTP", "SSE"] = "STREAMABLE_HTTP"
+    url: str = Field(min_length=1, max_length=2048, pattern=r"^https?://")
+    headers_from: list[ValueRef] = Field(default_factory=list, max_length=50)
+    timeout: Duration = "30s"
+    sse_read_timeout: Duration | None = None
+    terminate_on_close: bool = True
+    allowed_namespaces: AllowedNamespaces | None = None
+    tls: TLSConfig | None = None
+
+    @model_validator(mode="after")
+    def _tls_needs_https(self) -> RemoteMCPServerSpec:
+        if self.tls is not None and not self.url.startswith("https://"):
+            raise ValueError(f"tls is set but url is {self.url}: {REMOTE_TLS_RULE.message}")
+        return self
+
+
+class DiscoveredTool(WireModel):
+    name: str
+    description: str = ""
+
+
+class RemoteMCPServerStatus(ResourceStatus):
+    discovered_tools: list[DiscoveredTool] = Field(default_factory=list)
+
+
+class RemoteMCPServer(Resource[RemoteMCPServerSpec, RemoteMCPServerStatus]):
+    info = KindInfo(
+        kind="RemoteMCPServer",
+        version="v1alpha2",
+        plural="remotemcpservers",
+        short_names=("rmcps",),
+        description="An MCP tool server reachable over HTTP (Streamable HTTP or SSE).",
+        printer_columns=(
+            PrinterColumn("URL", ".spec.url"),
+            PrinterColumn("Tools", ".status.discoveredTools[*].name"),
+            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
+            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+        ),
+    )
+    status: RemoteMCPServerStatus | None = None
+
+
+class HTTPTransport(WireModel):
+    target_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Defaults to deployment.port."
+    )
+    path: str = Field(default="/mcp", pattern=r"^/")
+
+
+class StdioTransport(WireModel):
+    pass
+
+
+class MCPServiceAccount(WireModel):
+    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class RBAC(WireModel):
+    rules: list[PolicyRule] = Field(default_factory=list)
+
+
+MCP_SERVICE_ACCOUNT_RULE = CelRule(
+    rule="!(has(self.serviceAccountName) && has(self.serviceAccount))",
+    message="serviceAccountName and serviceAccount are mutually exclusive",
+)
+MCP_IMAGE_RULE = CelRule(
+    rule="has(self.image) || (has(self.cmd) && (self.cmd == 'npx' || self.cmd == 'uvx'))",
+    message="image is required unless cmd is npx or uvx",
+)
+
+# Commands that fetch and run a package; with one of these and no image, the translator
+# picks Bosun's MCP runner image (which has node/npx, uv/uvx and the stdio bridge).
+PACKAGE_RUNNERS = ("npx", "uvx")
+
+
+class MCPServerDeployment(WireModel):
+    model_config = WireModel.model_config | {
+        "json_schema_extra": cel(MCP_SERVICE_ACCOUNT_RULE, MCP_IMAGE_RULE)
+    }
+
+    image: str | None = Field(default=None, description="Defaults by cmd for npx and uvx.")
+    cmd: str | None = None
+    args: list[str] = Field(default_factory=list)
+    port: int = Field(default=3000, ge=1, le=65535)
+    env: list[EnvVar] = Field(default_factory=list)
+    secret_refs: list[LocalObjectReference] = Field(default_factory=list)
+    config_map_refs: list[LocalObjectReference] = Field(default_factory=list)
+    volumes: list[KubeObject] = Field(default_factory=list)
+    volume_mounts: list[KubeObject] = Field(default_factory=list)
+    resources: KubeObject | None = None
+    security_context: KubeObject | None = None
+    replicas: int | None = Field(default=None, ge=0)
+    service_account_name: str | None = None
+    service_account: MCPServiceAccount | None = None
+    rbac: RBAC | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> MCPServerDeployment:
+        if self.service_account_name is not None and self.service_account is not None:
+            raise ValueError(MCP_SERVICE_ACCOUNT_RULE.message)
+        if self.image is None and self.cmd not in PACKAGE_RUNNERS:
+            raise ValueError(
+                f"image is required unless cmd is npx or uvx (cmd is {self.cmd or 'empty'})"
+            )
+        return self
+
+
+MCP_TRANSPORT_RULE = CelRule(
+    rule="self.transportType == 'http' || !has(self.httpTransport)",
+    message="httpTransport may be set only when transportType is http",
+)
+
+
+class MCPServerSpec(WireModel):
+    model_config = WireModel.model_config | {"json_schema_extra": cel(MCP_TRANSPORT_RULE)}
+
+    description: str = ""
+    transport_type: Literal["stdio", "http"] = "stdio"
+    stdio_transport: StdioTransport | None = None
+    http_transport: HTTPTransport | None = None
+    timeout: Duration = "30s"
+    deployment: MCPServerDeployment
+
+    @model_validator(mode="after")
+    def _transport_block(self) -> MCPServerSpec:
+        if self.http_transport is not None and self.transport_type != "http":
+            raise ValueError(MCP_TRANSPORT_RULE.message)
+        return self
+
+
+class MCPServerStatus(ResourceStatus):
+    discovered_tools: list[DiscoveredTool] = Field(default_factory=list)
+
+
+class MCPServer(Resource[MCPServerSpec, MCPServerStatus]):
+    info = KindInfo(
+        kind="MCPServer",
+        version="v1alpha1",
+        plural="mcpservers",
+        short_names=("mcps",),
+        description="An MCP tool server that Bosun deploys (stdio behind a bridge, or http).",
+        printer_columns=(
+            PrinterColumn("Transport", ".spec.transportType"),
+            PrinterColumn("Ready", '.status.conditions[?(@.type=="Ready")].status'),
+            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
+            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+        ),
+    )
+    status: MCPServerStatus | None = None
