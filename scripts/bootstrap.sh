@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what Bosun and its tests need on a fresh Debian machine, idempotently:
+# uv (from PyPI), the Python environment (from uv.lock), and with --test the system
+# packages the tests use (PostgreSQL server binaries). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v uv >/dev/null 2>&1; then
+  echo "bootstrap: installing uv from PyPI" >&2
+  python3 -m pip install --quiet --disable-pip-version-check uv
+fi
+uv sync --frozen --quiet
+
+if [[ "${1:-}" == "--test" ]]; then
+  missing=()
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  if ((${#missing[@]})); then
+    echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
