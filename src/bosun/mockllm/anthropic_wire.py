@@ -94,14 +94,15 @@ async def stream(reply: Reply, model: str, chunk_delay: float) -> AsyncIterator[
         await pause()
         if block["type"] == "text":
             yield _event(
-                "content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}}
+                "content_block_start",
+                {"index": index, "content_block": {"type": "text", "text": ""}},
             )
             for piece in split_text(block["text"]):
                 await pause()
                 delta = {"type": "text_delta", "text": piece}
                 yield _event("content_block_delta", {"index": index, "delta": delta})
         else:
-            start = {**block, "input": {}}
+            start = {**block, "input": {}}  # the input follows as input_json_delta fragments
             yield _event("content_block_start", {"index": index, "content_block": start})
             for fragment in split_json(json.dumps(block["input"])):
                 await pause()

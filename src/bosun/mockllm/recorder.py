@@ -14,7 +14,7 @@ import copy
 import hashlib
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 SECRET_HEADERS = frozenset(
@@ -72,7 +72,6 @@ class RecordedRequest:
     rule_name: str | None = None
     status: int | None = None  # None while the request is still being answered
     disconnected: bool = False  # the client went away before the answer was complete
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,7 +86,12 @@ class Recorder:
         self._seq = 0
 
     def add(
-        self, method: str, path: str, query: dict[str, str], headers: list[tuple[str, str]], body: Any
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: list[tuple[str, str]],
+        body: Any,
     ) -> RecordedRequest:
         shown, prints = redact_headers(headers)
         with self._lock:

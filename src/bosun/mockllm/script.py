@@ -38,7 +38,7 @@ class _Strict(BaseModel):
 
 
 class Match(_Strict):
-    """Conditions on a request; all that are given must hold. No condition at all matches anything."""
+    """Conditions on a request; all that are given must hold. No condition matches anything."""
 
     last_message: str | None = None  # the last message's text, exactly
     contains: str | None = None  # substring of the last message's text
