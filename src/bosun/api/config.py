@@ -137,6 +137,7 @@ class McpServerSettings(ConfigModel):
     tools: list[str] = Field(default_factory=list, description="Tool filter; empty = all.")
     require_approval: list[str] = Field(default_factory=list)
     allowed_headers: list[str] = Field(default_factory=list)
+    tls: TLSSettings | None = None
 
 
 class RemoteAgentSettings(ConfigModel):
@@ -169,6 +170,12 @@ class AgentConfig(ConfigModel):
     name: str = Field(description="namespace/name of the Agent.")
     description: str = ""
     instruction: str = Field(description="The fully resolved system prompt.")
+    instruction_file: str | None = Field(
+        default=None,
+        description="When set, the runtime reads the system prompt from this file (a Secret "
+        "key mounted in the pod: the translator never sees Secret values) and uses it in "
+        "place of `instruction`. Template directives in it are not resolved.",
+    )
     model: ModelSettings
     stream: bool = False
     mcp_servers: list[McpServerSettings] = Field(default_factory=list)

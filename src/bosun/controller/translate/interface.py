@@ -1,6 +1,6 @@
 """Public types of the translator (stable: the operator, local mode and the server use them).
 
-PLACEHOLDER SIGNATURES: implemented in this package by the translator work.
+The functions live in sibling modules and are exported from the package (`__init__.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ class TranslationError:
 
     path: str  # e.g. spec.declarative.tools[2].mcpServer
     message: str  # e.g. RemoteMCPServer "default/github" not found
+    missing: tuple[str, str, str] | None = None
+    """(kind, namespace, name) when the error is only that a referenced object (or a key of
+    it) is absent: `bosun validate --external-refs` turns these into warnings."""
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -43,6 +46,8 @@ class References:
     config_maps: dict[Key, dict[str, str]] = field(default_factory=dict)
     secrets: dict[Key, dict[str, str]] = field(default_factory=dict)  # key -> sha256 of value
     services: dict[Key, int] = field(default_factory=dict)  # Service -> its first port
+    namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Labels of namespaces, for `allowedNamespaces.from: Selector` (unknown = no labels)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ class AgentOutput:
     card: dict[str, Any] | None
     objects: list[dict[str, Any]]  # Kubernetes objects, wire form, with owner references
     config_hash: str
+    notes: list[str] = field(default_factory=list)
+    """Things worth telling the user that are not errors (e.g. runtime go runs on Python);
+    the operator puts them in the Accepted condition's message."""
 
 
 @dataclass(frozen=True)
