@@ -1,0 +1,161 @@
+"""translate_agent: an Agent and what it references in, config.json, card and objects out.
+
+The orchestration only; each produced object has its own builder module. Pure: callers
+(operator, local mode, `bosun render`, the API's validation) hand in every reference.
+"""
+
+from __future__ import annotations
+
+from bosun.api.agent import Agent, SharedDeploymentSpec
+from bosun.api.config import dump_card
+from bosun.controller.translate.card import build_card
+from bosun.controller.translate.config import build_config
+from bosun.controller.translate.cycles import check_agent_chains
+from bosun.controller.translate.deployment import (
+    AGENT_PORT,
+    agent_deployment,
+    byo_deployment,
+)
+from bosun.controller.translate.errors import Errors
+from bosun.controller.translate.hashing import config_hash
+from bosun.controller.translate.interface import AgentOutput, References, TranslateOptions
+from bosun.controller.translate.meta import (
+    Obj,
+    is_dns1035_label,
+    labels,
+    owner_reference,
+    selector,
+)
+from bosun.controller.translate.secret import config_secret, config_secret_name
+from bosun.controller.translate.service import service
+from bosun.controller.translate.serviceaccount import service_account
+
+OWNER_LABEL = "kagent.dev/agent"
+GO_RUNTIME_NOTE = (
+    "spec.declarative.runtime is go: Bosun has one runtime, so this agent runs on the "
+    "Python runtime with the same behaviour"
+)
+
+
+def _base_env(agent: Agent, options: TranslateOptions) -> list[Obj]:
+    env: list[Obj] = [
+        {"name": "BOSUN_AGENT_NAME", "value": agent.name},
+        {"name": "BOSUN_AGENT_NAMESPACE", "value": agent.namespace},
+    ]
+    if options.controlplane_url:
+        env.append({"name": "BOSUN_URL", "value": options.controlplane_url})
+    return env
+
+
+def _user_secret_hashes(
+    spec: SharedDeploymentSpec | None, agent: Agent, refs: References
+) -> dict[str, str]:
+    """Hashes of Secrets the user's own env reads, when known: rotating them rolls pods too.
+
+    Unknown ones are not an error: Kubernetes reports a missing Secret on the pod.
+    """
+    out: dict[str, str] = {}
+    for var in spec.env if spec else []:
+        ref = var.value_from.secret_key_ref if var.value_from else None
+        if ref is None:
+            continue
+        digest = refs.secrets.get((agent.namespace, ref.name), {}).get(ref.key)
+        if digest is not None:
+            out[f"{agent.namespace}/{ref.name}/{ref.key}"] = digest
+    return out
+
+
+def _service_account(
+    agent: Agent, spec: SharedDeploymentSpec | None, lbl: dict[str, str], owner: Obj | None
+) -> tuple[str, list[Obj]]:
+    """The ServiceAccount the pods run as, and the object to create for it (if any)."""
+    if spec is not None and spec.service_account_name:
+        return spec.service_account_name, []
+    sa_config = spec.service_account_config if spec else None
+    return agent.name, [
+        service_account(
+            agent.name,
+            agent.namespace,
+            lbl,
+            owner,
+            extra_labels=sa_config.labels if sa_config else None,
+            annotations=sa_config.annotations if sa_config else None,
+        )
+    ]
+
+
+def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -> AgentOutput:
+    """Raises TranslationFailed with every problem found."""
+    errors = Errors()
+    if not is_dns1035_label(agent.name):
+        errors.add(
+            "metadata.name",
+            f'"{agent.name}" cannot name the agent\'s Service: use at most 63 lowercase '
+            "letters, digits and '-', starting with a letter",
+        )
+    lbl = labels(agent.name, "agent", OWNER_LABEL)
+    sel = selector(agent.name, OWNER_LABEL)
+    owner = owner_reference(agent)
+    ns = agent.namespace
+
+    if agent.spec.byo is not None:
+        byo = agent.spec.byo.deployment
+        errors.raise_if_any()
+        sa_name, sa_objects = _service_account(agent, byo, lbl, owner)
+        digest = config_hash({"byo": byo.to_wire()}, _user_secret_hashes(byo, agent, refs))
+        objects = [
+            *sa_objects,
+            byo_deployment(
+                agent.name,
+                ns,
+                lbl,
+                sel,
+                owner,
+                spec=byo,
+                base_env=_base_env(agent, options),
+                service_account=sa_name,
+                config_hash=digest,
+            ),
+            service(agent.name, ns, lbl, sel, owner, port=AGENT_PORT),
+        ]
+        return AgentOutput(config=None, card=None, objects=objects, config_hash=digest)
+
+    spec = agent.spec.declarative
+    assert spec is not None  # the model guarantees one of byo/declarative
+    check_agent_chains(agent, refs, errors)
+    result = build_config(agent, refs, options, errors)
+    errors.raise_if_any()
+    config = result.config
+    assert config is not None  # build_config returns None only with errors
+    card = build_card(agent, options)
+    notes = list(result.notes)
+    if spec.runtime == "go":
+        notes.append(GO_RUNTIME_NOTE)
+
+    deploy = spec.deployment
+    config_json = config.to_json()
+    secrets = {**result.wiring.secret_hashes, **_user_secret_hashes(deploy, agent, refs)}
+    digest = config_hash({"config": config_json, "card": card}, secrets)
+    sa_name, sa_objects = _service_account(agent, deploy, lbl, owner)
+    objects = [
+        *sa_objects,
+        config_secret(
+            agent.name, ns, lbl, owner, config_json=config_json, card_json=dump_card(card)
+        ),
+        agent_deployment(
+            agent.name,
+            ns,
+            lbl,
+            sel,
+            owner,
+            spec=deploy,
+            image=deploy.image if deploy and deploy.image else options.runtime_image,
+            wiring=result.wiring,
+            base_env=_base_env(agent, options),
+            config_secret=config_secret_name(agent.name),
+            service_account=sa_name,
+            config_hash=digest,
+        ),
+        service(agent.name, ns, lbl, sel, owner, port=AGENT_PORT),
+    ]
+    return AgentOutput(config=config, card=card, objects=objects, config_hash=digest, notes=notes)

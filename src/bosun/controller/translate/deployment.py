@@ -1,0 +1,187 @@
+"""Deployments: the agent runtime (Declarative), the user's image (BYO), and shared pod parts.
+
+Called by `agent.translate_agent` and `mcpserver.translate_mcpserver`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bosun.api.agent import ByoDeploymentSpec, DeclarativeDeploymentSpec, SharedDeploymentSpec
+from bosun.api.k8s import EnvVar
+from bosun.controller.translate.meta import CONFIG_HASH_ANNOTATION, Obj, metadata
+from bosun.controller.translate.wiring import PodWiring
+
+AGENT_PORT = 8080
+CONFIG_DIR = "/config"
+CARD_PATH = "/.well-known/agent-card.json"
+AGENT_RESOURCES: Obj = {
+    "requests": {"cpu": "100m", "memory": "256Mi"},
+    # No CPU limit: throttling an agent that waits on an LLM only adds latency.
+    "limits": {"memory": "1Gi"},
+}
+
+
+def merge_env(ours: list[Obj], user: list[EnvVar]) -> list[Obj]:
+    """Bosun's env vars, then the user's; a user variable of the same name replaces ours."""
+    user_wire = [v.to_wire() for v in user]
+    names = {v["name"] for v in user_wire}
+    return [v for v in ours if v["name"] not in names] + user_wire
+
+
+def pod_spec_extras(spec: SharedDeploymentSpec | None) -> Obj:
+    """Pod-level settings copied from the user's deployment block."""
+    if spec is None:
+        return {}
+    extras: Obj = {}
+    if spec.image_pull_secrets:
+        extras["imagePullSecrets"] = [s.to_wire() for s in spec.image_pull_secrets]
+    if spec.node_selector:
+        extras["nodeSelector"] = dict(spec.node_selector)
+    if spec.tolerations:
+        extras["tolerations"] = list(spec.tolerations)
+    if spec.affinity:
+        extras["affinity"] = spec.affinity
+    if spec.pod_security_context:
+        extras["securityContext"] = spec.pod_security_context
+    return extras
+
+
+def deployment(
+    name: str,
+    namespace: str,
+    labels: dict[str, str],
+    selector: dict[str, str],
+    owner: Obj | None,
+    *,
+    replicas: int,
+    container: Obj,
+    pod_spec: Obj,
+    pod_labels: dict[str, str] | None = None,
+    pod_annotations: dict[str, str] | None = None,
+) -> Obj:
+    template_labels = {**(pod_labels or {}), **labels}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(name, namespace, labels, owner),
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(selector)},
+            "template": {
+                "metadata": {
+                    "labels": template_labels,
+                    "annotations": dict(pod_annotations or {}),
+                },
+                "spec": {"containers": [container], **pod_spec},
+            },
+        },
+    }
+
+
+def _container_extras(spec: SharedDeploymentSpec | None, default_resources: Obj) -> Obj:
+    extras: Obj = {"resources": default_resources}
+    if spec is None:
+        return extras
+    if spec.image_pull_policy:
+        extras["imagePullPolicy"] = spec.image_pull_policy
+    if spec.resources:
+        extras["resources"] = spec.resources
+    if spec.security_context:
+        extras["securityContext"] = spec.security_context
+    return extras
+
+
+def agent_deployment(
+    name: str,
+    namespace: str,
+    labels: dict[str, str],
+    selector: dict[str, str],
+    owner: Obj | None,
+    *,
+    spec: DeclarativeDeploymentSpec | None,
+    image: str,
+    wiring: PodWiring,
+    base_env: list[Obj],
+    config_secret: str,
+    service_account: str,
+    config_hash: str,
+) -> Obj:
+    mounts: list[Any] = [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}]
+    volumes: list[Any] = [{"name": "config", "secret": {"secretName": config_secret}}]
+    mounts += wiring.mounts + (spec.volume_mounts if spec else [])
+    volumes += wiring.volumes + (spec.volumes if spec else [])
+    container: Obj = {
+        "name": "agent",
+        "image": image,
+        "command": ["bosun"],
+        "args": ["agent", "--config", CONFIG_DIR],
+        "ports": [{"name": "http", "containerPort": AGENT_PORT, "protocol": "TCP"}],
+        "env": merge_env(base_env + wiring.env, spec.env if spec else []),
+        "volumeMounts": mounts,
+        "readinessProbe": {
+            "httpGet": {"path": CARD_PATH, "port": "http"},
+            "initialDelaySeconds": 1,
+            "periodSeconds": 5,
+        },
+        **_container_extras(spec, AGENT_RESOURCES),
+    }
+    pod_spec: Obj = {"serviceAccountName": service_account, "volumes": volumes}
+    pod_spec.update(pod_spec_extras(spec))
+    return deployment(
+        name,
+        namespace,
+        labels,
+        selector,
+        owner,
+        replicas=spec.replicas if spec and spec.replicas is not None else 1,
+        container=container,
+        pod_spec=pod_spec,
+        pod_labels=spec.labels if spec else None,
+        pod_annotations={**(spec.annotations if spec else {}), CONFIG_HASH_ANNOTATION: config_hash},
+    )
+
+
+def byo_deployment(
+    name: str,
+    namespace: str,
+    labels: dict[str, str],
+    selector: dict[str, str],
+    owner: Obj | None,
+    *,
+    spec: ByoDeploymentSpec,
+    base_env: list[Obj],
+    service_account: str,
+    config_hash: str,
+) -> Obj:
+    container: Obj = {
+        "name": "agent",
+        "image": spec.image,
+        "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
+        "env": merge_env(base_env, spec.env),
+        # BYO images may serve an older A2A card path: a TCP check is what they all pass.
+        "readinessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 5},
+        **_container_extras(spec, AGENT_RESOURCES),
+    }
+    if spec.cmd:
+        container["command"] = [spec.cmd]
+    if spec.args:
+        container["args"] = list(spec.args)
+    if spec.volume_mounts:
+        container["volumeMounts"] = list(spec.volume_mounts)
+    pod_spec: Obj = {"serviceAccountName": service_account}
+    if spec.volumes:
+        pod_spec["volumes"] = list(spec.volumes)
+    pod_spec.update(pod_spec_extras(spec))
+    return deployment(
+        name,
+        namespace,
+        labels,
+        selector,
+        owner,
+        replicas=spec.replicas if spec.replicas is not None else 1,
+        container=container,
+        pod_spec=pod_spec,
+        pod_labels=spec.labels,
+        pod_annotations={**spec.annotations, CONFIG_HASH_ANNOTATION: config_hash},
+    )

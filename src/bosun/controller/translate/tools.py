@@ -1,0 +1,375 @@
+"""An agent's tools: MCP servers (RemoteMCPServer, MCPServer, Service) and agents as tools.
+
+Called by `config.build_config`. Produces config.json's `mcp_servers` and `remote_agents`,
+the tool names the prompt template sees, and the env vars for headers kept in Secrets.
+Header values from ConfigMaps are inlined in config.json: they are not secret, and a
+change to them changes the config hash, which rolls the pods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from bosun.api.agent import Agent, McpServerTool, Tool, TypedReference, ValueRef
+from bosun.api.config import McpServerSettings, RemoteAgentSettings, TLSSettings
+from bosun.api.mcpserver import MCPServer, RemoteMCPServer, parse_duration
+from bosun.controller.translate.errors import Errors, ref_name
+from bosun.controller.translate.interface import References, TranslateOptions, TranslationError
+from bosun.controller.translate.meta import env_name
+from bosun.controller.translate.references import namespace_allowed
+from bosun.controller.translate.wiring import PodWiring, config_map_value, secret_key_hash
+
+AGENT_PORT = 8080
+MAX_TOOL_NAME = 64  # the longest tool name every provider accepts
+
+
+@dataclass
+class Tools:
+    mcp_servers: list[McpServerSettings] = field(default_factory=list)
+    remote_agents: list[RemoteAgentSettings] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # for {{.ToolNames}}
+
+
+@dataclass
+class _Headers:
+    literal: dict[str, str] = field(default_factory=dict)
+    from_env: dict[str, str] = field(default_factory=dict)
+
+
+def mcp_server_url(server: MCPServer, options: TranslateOptions) -> str:
+    """Where an MCPServer's endpoint is reached: the option's resolver or cluster DNS."""
+    if options.mcp_server_url is not None:
+        return options.mcp_server_url(server)
+    spec = server.spec
+    path = "/mcp"
+    if spec.transport_type == "http" and spec.http_transport is not None:
+        path = spec.http_transport.path
+    # The Service always listens on deployment.port (stdio: the bridge's port).
+    return f"http://{server.name}.{server.namespace}:{spec.deployment.port}{path}"
+
+
+def agent_url(namespace: str, name: str, options: TranslateOptions) -> str:
+    if options.agent_url is not None:
+        return options.agent_url(namespace, name)
+    return f"http://{name}.{namespace}:{AGENT_PORT}"
+
+
+def agent_tool_name(namespace: str, name: str) -> str:
+    """The tool name the LLM sees for an agent: `namespace__name`, sanitised, <= 64 chars."""
+    raw = re.sub(r"[^A-Za-z0-9_]", "_", f"{namespace}__{name}")
+    if len(raw) <= MAX_TOOL_NAME:
+        return raw
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:8]
+    return f"{raw[: MAX_TOOL_NAME - 9]}_{digest}"
+
+
+def _headers(
+    values: list[ValueRef],
+    refs: References,
+    errors: Errors,
+    wiring: PodWiring,
+    *,
+    path: str,
+    namespace: str,
+    agent_namespace: str,
+    env_prefix: str,
+    into: _Headers,
+) -> None:
+    for i, ref in enumerate(values):
+        where = f"{path}[{i}]"
+        if ref.value is not None:
+            into.literal[ref.name] = ref.value
+            continue
+        source = ref.value_from
+        assert source is not None  # the model guarantees value xor valueFrom
+        if source.type == "ConfigMap":
+            value = config_map_value(
+                refs,
+                errors,
+                path=where,
+                namespace=namespace,
+                name=source.name,
+                key=source.key,
+                why=f"header {ref.name}",
+            )
+            if value is not None:
+                into.literal[ref.name] = value
+            continue
+        if namespace != agent_namespace:
+            errors.add(
+                where,
+                f"header {ref.name} comes from {ref_name('Secret', namespace, source.name)}, "
+                f'but the agent runs in namespace "{agent_namespace}" and a pod can read '
+                "only Secrets of its own namespace",
+            )
+            continue
+        if secret_key_hash(
+            refs,
+            errors,
+            path=where,
+            namespace=namespace,
+            name=source.name,
+            key=source.key,
+            why=f"header {ref.name}",
+            wiring=wiring,
+        ):
+            var = env_name(env_prefix, "HEADER", ref.name)
+            if not wiring.has_env(var):
+                wiring.secret_env(var, source.name, source.key)
+            into.from_env[ref.name] = var
+
+
+def _remote_server(
+    server: RemoteMCPServer,
+    ref: McpServerTool,
+    headers: _Headers,
+    refs: References,
+    errors: Errors,
+    wiring: PodWiring,
+    *,
+    path: str,
+    agent_namespace: str,
+    env_prefix: str,
+) -> McpServerSettings:
+    spec = server.spec
+    server_ref = ref_name("RemoteMCPServer", server.namespace, server.name)
+    server_headers = _Headers()
+    _headers(
+        spec.headers_from,
+        refs,
+        errors,
+        wiring,
+        path=f"{path} ({server_ref} headersFrom)",
+        namespace=server.namespace,
+        agent_namespace=agent_namespace,
+        env_prefix=env_prefix,
+        into=server_headers,
+    )
+    tls = None
+    if spec.tls is not None:
+        ca_file = None
+        if spec.tls.ca_cert_secret_ref:
+            key = spec.tls.ca_cert_secret_key or "ca.crt"
+            if server.namespace != agent_namespace:
+                errors.add(
+                    path,
+                    "tls.caCertSecretRef of a server in another namespace "
+                    "cannot be mounted in the agent's pod",
+                )
+            elif secret_key_hash(
+                refs,
+                errors,
+                path=path,
+                namespace=server.namespace,
+                name=spec.tls.ca_cert_secret_ref,
+                key=key,
+                why=f"tls.caCertSecretRef of {server_ref}",
+                wiring=wiring,
+            ):
+                volume = env_name(env_prefix, "ca").lower().replace("_", "-")
+                ca_file = wiring.secret_file(
+                    volume, spec.tls.ca_cert_secret_ref, key, f"/etc/bosun/tls/{volume}", key
+                )
+        tls = TLSSettings(
+            disable_verify=spec.tls.disable_verify,
+            ca_cert_file=ca_file,
+            disable_system_cas=spec.tls.disable_system_cas,
+        )
+    # Headers set on the agent's tool entry win over the server's own.
+    literal = server_headers.literal | headers.literal
+    from_env = server_headers.from_env | headers.from_env
+    return McpServerSettings(
+        name=f"{server.namespace}/{server.name}",
+        url=spec.url,
+        protocol="sse" if spec.protocol == "SSE" else "streamable_http",
+        headers={k: v for k, v in literal.items() if k not in headers.from_env},
+        headers_from_env={k: v for k, v in from_env.items() if k not in headers.literal},
+        timeout=parse_duration(spec.timeout),
+        sse_read_timeout=(parse_duration(spec.sse_read_timeout) if spec.sse_read_timeout else None),
+        terminate_on_close=spec.terminate_on_close,
+        tools=list(ref.tool_names),
+        require_approval=list(ref.require_approval),
+        allowed_headers=list(ref.allowed_headers),
+        tls=tls,
+    )
+
+
+def _mcp_tool(
+    agent: Agent,
+    tool: Tool,
+    ref: McpServerTool,
+    index: int,
+    refs: References,
+    options: TranslateOptions,
+    errors: Errors,
+    wiring: PodWiring,
+    out: Tools,
+) -> None:
+    path = f"spec.declarative.tools[{index}].mcpServer"
+    ns = ref.namespace or agent.namespace
+    env_prefix = f"BOSUN_TOOL{index}"
+    headers = _Headers()
+    _headers(
+        tool.headers_from,
+        refs,
+        errors,
+        wiring,
+        path=f"spec.declarative.tools[{index}].headersFrom",
+        namespace=agent.namespace,
+        agent_namespace=agent.namespace,
+        env_prefix=env_prefix,
+        into=headers,
+    )
+
+    def plain(url: str, timeout: float = 30.0) -> McpServerSettings:
+        return McpServerSettings(
+            name=f"{ns}/{ref.name}",
+            url=url,
+            timeout=timeout,
+            headers=headers.literal,
+            headers_from_env=headers.from_env,
+            tools=list(ref.tool_names),
+            require_approval=list(ref.require_approval),
+            allowed_headers=list(ref.allowed_headers),
+        )
+
+    discovered: list[str] = []
+    if ref.kind == "RemoteMCPServer":
+        remote = refs.remote_mcp_servers.get((ns, ref.name))
+        if remote is None:
+            errors.not_found(path, "RemoteMCPServer", ns, ref.name)
+            return
+        if not namespace_allowed(remote.spec.allowed_namespaces, ns, agent.namespace, refs):
+            errors.add(path, _denied("RemoteMCPServer", ns, ref.name, agent.namespace))
+            return
+        settings = _remote_server(
+            remote,
+            ref,
+            headers,
+            refs,
+            errors,
+            wiring,
+            path=path,
+            agent_namespace=agent.namespace,
+            env_prefix=env_prefix,
+        )
+        if remote.status is not None:
+            discovered = [t.name for t in remote.status.discovered_tools]
+    elif ref.kind == "MCPServer":
+        server = refs.mcp_servers.get((ns, ref.name))
+        if server is None:
+            errors.not_found(path, "MCPServer", ns, ref.name)
+            return
+        settings = plain(mcp_server_url(server, options), parse_duration(server.spec.timeout))
+        if server.status is not None:
+            discovered = [t.name for t in server.status.discovered_tools]
+    else:  # a plain Service that speaks MCP at /mcp
+        port = refs.services.get((ns, ref.name))
+        if port is None:
+            errors.not_found(path, "Service", ns, ref.name)
+            return
+        settings = plain(f"http://{ref.name}.{ns}:{port}/mcp")
+    out.mcp_servers.append(settings)
+    out.names.extend(ref.tool_names or discovered)
+
+
+def _denied(kind: str, ns: str, name: str, from_ns: str) -> str:
+    return (
+        f'{ref_name(kind, ns, name)} does not allow references from namespace "{from_ns}" '
+        "(see its spec.allowedNamespaces)"
+    )
+
+
+def _agent_tool(
+    agent: Agent,
+    tool: Tool,
+    ref: TypedReference,
+    index: int,
+    refs: References,
+    options: TranslateOptions,
+    errors: Errors,
+    wiring: PodWiring,
+    out: Tools,
+) -> None:
+    path = f"spec.declarative.tools[{index}].agent"
+    ns = ref.namespace or agent.namespace
+    target = refs.agents.get((ns, ref.name))
+    if target is None:
+        errors.not_found(path, "Agent", ns, ref.name)
+        return
+    if not namespace_allowed(target.spec.allowed_namespaces, ns, agent.namespace, refs):
+        errors.add(path, _denied("Agent", ns, ref.name, agent.namespace))
+        return
+    headers = _Headers()
+    _headers(
+        tool.headers_from,
+        refs,
+        errors,
+        wiring,
+        path=f"spec.declarative.tools[{index}].headersFrom",
+        namespace=agent.namespace,
+        agent_namespace=agent.namespace,
+        env_prefix=f"BOSUN_TOOL{index}",
+        into=headers,
+    )
+    name = agent_tool_name(ns, ref.name)
+    out.remote_agents.append(
+        RemoteAgentSettings(
+            name=name,
+            ref=f"{ns}/{ref.name}",
+            url=agent_url(ns, ref.name, options),
+            description=target.spec.description,
+            headers=headers.literal,
+            headers_from_env=headers.from_env,
+        )
+    )
+    out.names.append(name)
+
+
+def build_tools(
+    agent: Agent,
+    refs: References,
+    options: TranslateOptions,
+    errors: Errors,
+    wiring: PodWiring,
+) -> Tools:
+    spec = agent.spec.declarative
+    assert spec is not None
+    out = Tools()
+    for i, tool in enumerate(spec.tools):
+        if tool.mcp_server is not None:
+            _mcp_tool(agent, tool, tool.mcp_server, i, refs, options, errors, wiring, out)
+        elif tool.agent is not None:
+            _agent_tool(agent, tool, tool.agent, i, refs, options, errors, wiring, out)
+    return out
+
+
+def check_remote_server(server: RemoteMCPServer, refs: References) -> list[TranslationError]:
+    """Problems with a RemoteMCPServer's own references (header and CA Secrets/ConfigMaps)."""
+    errors = Errors()
+    wiring = PodWiring()
+    _headers(
+        server.spec.headers_from,
+        refs,
+        errors,
+        wiring,
+        path="spec.headersFrom",
+        namespace=server.namespace,
+        agent_namespace=server.namespace,
+        env_prefix="CHECK",
+        into=_Headers(),
+    )
+    tls = server.spec.tls
+    if tls is not None and tls.ca_cert_secret_ref:
+        secret_key_hash(
+            refs,
+            errors,
+            path="spec.tls.caCertSecretRef",
+            namespace=server.namespace,
+            name=tls.ca_cert_secret_ref,
+            key=tls.ca_cert_secret_key or "ca.crt",
+            why="CA bundle",
+        )
+    return errors.items
