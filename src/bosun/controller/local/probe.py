@@ -1,0 +1,45 @@
+"""Is a workload serving yet? Small HTTP checks used by the supervisor for `Ready`.
+
+An agent is Ready when it serves its agent card (as a cluster's readiness probe would
+check); an MCP server when its HTTP endpoint answers at all (any status: a bare GET on an
+MCP endpoint is allowed to be refused, but something must be listening).
+"""
+
+from __future__ import annotations
+
+import httpx
+
+AGENT_CARD_PATH = "/.well-known/agent-card.json"
+
+
+async def serves_agent_card(base_url: str, seconds: float = 2.0) -> str | None:
+    """None when the card is served; otherwise why not (for the status message)."""
+    url = base_url.rstrip("/") + AGENT_CARD_PATH
+    try:
+        async with httpx.AsyncClient(timeout=seconds, trust_env=False) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        return f"{url}: {type(exc).__name__}"
+    if response.status_code != 200:
+        return f"{url}: HTTP {response.status_code}"
+    try:
+        card = response.json()
+    except ValueError:
+        return f"{url}: not JSON"
+    if not isinstance(card, dict) or "name" not in card:
+        return f"{url}: not an agent card"
+    return None
+
+
+async def answers_http(url: str, seconds: float = 2.0) -> str | None:
+    """None when something answers HTTP at url (any status); otherwise why not."""
+    headers = {"Accept": "text/event-stream, application/json"}
+    try:
+        async with (
+            httpx.AsyncClient(timeout=seconds, trust_env=False) as client,
+            client.stream("GET", url, headers=headers),
+        ):
+            pass  # headers arrived: it is listening (the body of an SSE GET never ends)
+    except httpx.HTTPError as exc:
+        return f"{url}: {type(exc).__name__}"
+    return None

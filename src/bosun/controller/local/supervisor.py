@@ -1,0 +1,392 @@
+"""The local supervisor: runs the translator's output as child processes (local mode).
+
+`bosun up` starts one `LocalSupervisor` next to the control plane. It follows the
+ResourceStore (list, then watch), and on every change that is not only a status write it
+reconciles everything: translate each Agent and MCPServer with local resolvers (127.0.0.1
+ports), run each as a supervised child (`process.py`), restart the ones whose config hash
+or command changed (so a ModelConfig, Secret or tool-server change reaches its dependants),
+stop the ones removed, and write status conditions through the store in the shape a
+cluster shows (`conditions.py`). Readiness is probed over HTTP (`probe.py`). `stop()` (or
+cancelling `run()`) stops every child: nothing stays running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bosun.api import MCPServer, ModelConfig
+from bosun.api.store import NotFound, ResourceStore, StoreEvent
+from bosun.controller.local.conditions import ACCEPTED, condition, merge_status, same_status
+from bosun.controller.local.mirror import WATCHED_KINDS, Mirror, ObjKey
+from bosun.controller.local.plans import (
+    Plan,
+    agent_base_url,
+    byo_port,
+    mcp_http_port,
+    mcp_path,
+    model_config_status,
+    plan_agent,
+    plan_mcpserver,
+)
+from bosun.controller.local.ports import LOCALHOST, PortBook
+from bosun.controller.local.process import SupervisedProcess
+from bosun.controller.local.readiness import ready_condition
+from bosun.controller.local.refs import gather_references
+from bosun.controller.local.remote import RemoteServers
+from bosun.controller.local.workload import plan_process
+from bosun.controller.translate.interface import TranslateOptions
+
+log = logging.getLogger("bosun.local")
+
+RESYNC_SECONDS = 30.0  # re-list the store now and then, in case a watch event was lost
+
+
+@dataclass
+class Workload:
+    """One Agent or MCPServer as it runs locally."""
+
+    plan: Plan
+    run_dir: Path
+    log_path: Path
+    process: SupervisedProcess | None = None
+    config_hash: str = ""
+    blocked: tuple[str, str] | None = None
+    ready: bool = False
+    probe_error: str = "not started yet"
+    tools: list[dict[str, Any]] | None = None
+    tools_task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> ObjKey:
+        return self.plan.key
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+
+class LocalSupervisor:
+    def __init__(
+        self,
+        store: ResourceStore,
+        *,
+        data_dir: Path,
+        controlplane_url: str | None = None,
+        probe_interval: float = 0.25,
+        debounce: float = 0.05,
+        backoff_start: float = 0.5,
+        base_env: dict[str, str] | None = None,
+    ) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.controlplane_url = controlplane_url
+        self.mirror = Mirror()
+        self.ports = PortBook(LOCALHOST)
+        self.workloads: dict[ObjKey, Workload] = {}
+        self.remotes = RemoteServers(self.mirror, self._write_status)
+        self._probe_interval = probe_interval
+        self._debounce = debounce
+        self._backoff_start = backoff_start
+        self._base_env = base_env
+        self._dirty = asyncio.Event()
+        self._status_dirty = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopped = False
+        self.reconciled = asyncio.Event()  # set after each completed reconcile
+
+    # --- what others ask -------------------------------------------------------------------
+
+    def agent_url(self, namespace: str, name: str) -> str:
+        """Where the agent serves A2A locally (known before it runs)."""
+        agent = self.mirror.typed(("Agent", namespace, name))
+        port = byo_port(agent) if agent is not None else None  # type: ignore[arg-type]
+        return agent_base_url(port or self.ports.port("Agent", namespace, name))
+
+    def mcp_server_url(self, server: MCPServer) -> str:
+        port = mcp_http_port(server) or self.ports.port("MCPServer", server.namespace, server.name)
+        return f"http://{LOCALHOST}:{port}{mcp_path(server)}"
+
+    def ready_url(self, namespace: str, name: str) -> str | None:
+        """The agent's URL if it is Ready, else None (for the A2A proxy)."""
+        workload = self.workloads.get(("Agent", namespace, name))
+        return workload.plan.url if workload and workload.ready else None
+
+    def log_path(self, kind: str, namespace: str, name: str) -> Path | None:
+        workload = self.workloads.get((kind, namespace, name))
+        return workload.log_path if workload else None
+
+    # --- the loop -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Follow the store and keep workloads converged until cancelled; then stop them."""
+        try:
+            self._tasks.append(asyncio.create_task(self._watch_loop(), name="local watch"))
+            for _ in range(3):  # let the watch subscribe before listing: no event is lost
+                await asyncio.sleep(0)
+            await self._relist()
+            self._tasks.append(asyncio.create_task(self._probe_loop(), name="local probes"))
+            self._tasks.append(asyncio.create_task(self._status_loop(), name="local status"))
+            self._tasks.append(asyncio.create_task(self._resync_loop(), name="local resync"))
+            self._dirty.set()
+            while True:
+                await self._dirty.wait()
+                await asyncio.sleep(self._debounce)  # a burst of applies: one reconcile
+                self._dirty.clear()
+                try:
+                    await self._reconcile()
+                except Exception:
+                    log.exception("local reconcile failed; retrying on the next change")
+                self.reconciled.set()
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        """Stop every child process and background task. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        tasks += [w.tools_task for w in self.workloads.values() if w.tools_task]
+        tasks += self.remotes.tasks()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        procs = [w.process for w in self.workloads.values() if w.process]
+        await asyncio.gather(*(p.stop() for p in procs), return_exceptions=True)
+
+    async def _watch_loop(self) -> None:
+        while True:
+            try:
+                async for event in self.store.watch():
+                    self._on_event(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("store watch failed; re-listing")
+            await asyncio.sleep(1.0)
+            await self._relist()
+
+    def _on_event(self, event: StoreEvent) -> None:
+        if event.obj.kind in WATCHED_KINDS and self.mirror.apply(event):
+            self._dirty.set()
+
+    async def _relist(self) -> None:
+        listed: set[ObjKey] = set()
+        for kind in WATCHED_KINDS:
+            try:
+                objects = await self.store.list(kind)
+            except Exception as exc:  # a store that does not hold this kind: nothing of it
+                log.debug("listing %s failed: %s", kind, exc)
+                continue
+            for obj in objects:
+                listed.add((obj.kind, obj.namespace, obj.name))
+                self._on_event(StoreEvent("ADDED", obj))
+        for key in [k for k in self.mirror.objects if k not in listed]:
+            self._on_event(StoreEvent("DELETED", self.mirror.objects[key]))
+
+    async def _resync_loop(self) -> None:
+        while True:
+            await asyncio.sleep(RESYNC_SECONDS)
+            await self._relist()
+
+    # --- reconcile ------------------------------------------------------------------------
+
+    async def _reconcile(self) -> None:
+        refs = gather_references(self.mirror)
+        options = TranslateOptions(
+            controlplane_url=self.controlplane_url,
+            agent_url=self.agent_url,
+            mcp_server_url=self.mcp_server_url,
+        )
+        for model in self.mirror.of_kind("ModelConfig"):
+            await self._write_model_config(model)
+        self.remotes.reconcile()
+        seen: set[ObjKey] = set()
+        for server in self.mirror.of_kind("MCPServer"):
+            port = self.ports.port("MCPServer", server.namespace, server.name)
+            plan = plan_mcpserver(server, refs, options, port)  # type: ignore[arg-type]
+            await self._converge(plan)
+            seen.add(plan.key)
+        for agent in self.mirror.of_kind("Agent"):
+            port = byo_port(agent) or self.ports.port("Agent", agent.namespace, agent.name)  # type: ignore[arg-type]
+            plan = plan_agent(agent, refs, options, port)  # type: ignore[arg-type]
+            await self._converge(plan)
+            seen.add(plan.key)
+        for key, message in list(self.mirror.invalid.items()):
+            bad = condition(ACCEPTED, False, "InvalidSpec", message)
+            await self._write_status(key, [bad], generation=0)
+        for key in [k for k in self.workloads if k not in seen]:
+            await self._remove(key)
+        self._status_dirty.set()
+
+    async def _converge(self, plan: Plan) -> None:
+        kind, namespace, name = plan.key
+        workload = self.workloads.get(plan.key)
+        if workload is None:
+            run_dir = self.data_dir / "run" / kind.lower() / namespace / name
+            log_path = self.data_dir / "logs" / kind.lower() / namespace / f"{name}.log"
+            workload = Workload(plan, run_dir, log_path)
+            self.workloads[plan.key] = workload
+        if plan.keep_previous:  # not translatable: what runs keeps running, as in a cluster
+            workload.plan.accepted, workload.plan.generation = plan.accepted, plan.generation
+            if workload.process is None:
+                workload.blocked = ("NotAccepted", "not running: the spec is not accepted")
+            return
+        workload.plan = plan
+        if plan.blocked is not None or plan.deployment is None:
+            workload.blocked = plan.blocked or ("ConfigError", "no Deployment")
+            await self._stop_process(workload)
+            return
+
+        def planned(write: bool) -> Any:
+            assert plan.deployment is not None
+            return plan_process(
+                plan.deployment,
+                objects=plan.objects,
+                namespace=namespace,
+                run_dir=workload.run_dir,
+                log_path=workload.log_path,
+                port=plan.port,
+                lookup=self.mirror.data,
+                base_env=self._base_env,
+                rewrite_options=plan.rewrite_options,
+                write_files=write,
+            )
+
+        dry = planned(write=False)
+        if dry.spec is None:
+            workload.blocked = ("ConfigError", "; ".join(dry.problems))
+            await self._stop_process(workload)
+            return
+        workload.blocked = None
+        running = workload.process
+        if (
+            running is not None
+            and running.state != "stopped"
+            and dry.spec.same_as(running.spec)
+            and workload.config_hash == plan.config_hash
+        ):
+            return
+        await self._stop_process(workload)
+        workload.run_dir.mkdir(parents=True, exist_ok=True)
+        spec = planned(write=True).spec
+        workload.config_hash = plan.config_hash
+        workload.process = SupervisedProcess(
+            f"{kind} {namespace}/{name}",
+            spec,
+            on_change=lambda: self._on_process_change(workload),
+            backoff_start=self._backoff_start,
+        )
+        workload.probe_error = "starting"
+        workload.process.start()
+        log.info("started %s %s/%s on %s", kind, namespace, name, plan.url)
+
+    async def _stop_process(self, workload: Workload) -> None:
+        if workload.process is not None:
+            process, workload.process = workload.process, None
+            workload.ready = False
+            await process.stop()
+
+    async def _remove(self, key: ObjKey) -> None:
+        workload = self.workloads.pop(key)
+        if workload.tools_task:
+            workload.tools_task.cancel()
+        await self._stop_process(workload)
+        log.info("stopped %s %s/%s (deleted)", *key)
+
+    def _on_process_change(self, workload: Workload) -> None:
+        if workload.process is None or workload.process.state != "running":
+            workload.ready = False
+        self._status_dirty.set()
+
+    # --- readiness and status ---------------------------------------------------------------
+
+    async def _probe_loop(self) -> None:
+        from bosun.controller.local.probe import answers_http, serves_agent_card
+
+        tick = 0
+        while True:
+            await asyncio.sleep(self._probe_interval)
+            tick += 1
+            due = [
+                w
+                for w in self.workloads.values()
+                if w.process is not None
+                and w.process.state == "running"
+                and (not w.ready or tick % 20 == 0)  # ready ones: now and then, for hangs
+            ]
+
+            async def probe(w: Workload) -> None:
+                check: Callable[[str], Any] = (
+                    serves_agent_card if w.key[0] == "Agent" else answers_http
+                )
+                error = await check(w.plan.url)
+                ready = error is None and w.process is not None and w.process.state == "running"
+                w.probe_error = error or ""
+                if ready != w.ready:
+                    w.ready = ready
+                    self._status_dirty.set()
+                    if ready and w.key[0] == "MCPServer":
+                        self._discover_later(w)
+
+            await asyncio.gather(*(probe(w) for w in due))
+
+    def _discover_later(self, workload: Workload) -> None:
+        from bosun.controller.local.discovery import DiscoveryError, discover_tools
+
+        async def discover() -> None:
+            try:
+                workload.tools = await discover_tools(workload.plan.url)
+            except DiscoveryError as exc:
+                log.warning("%s %s/%s: %s", *workload.key, exc)
+                return
+            self._status_dirty.set()
+
+        if workload.tools_task is None or workload.tools_task.done():
+            workload.tools_task = asyncio.create_task(discover())
+
+    async def _status_loop(self) -> None:
+        while True:
+            await self._status_dirty.wait()
+            await asyncio.sleep(self._debounce)
+            self._status_dirty.clear()
+            for workload in list(self.workloads.values()):
+                extra = {"discoveredTools": workload.tools} if workload.tools is not None else None
+                await self._write_status(
+                    workload.key,
+                    [workload.plan.accepted, ready_condition(workload)],
+                    generation=workload.plan.generation,
+                    extra=extra,
+                )
+
+    async def _write_model_config(self, model: Any) -> None:
+        assert isinstance(model, ModelConfig)
+        accepted, secret_hash = model_config_status(model, self.mirror)
+        extra = {"secretHash": secret_hash} if secret_hash else None
+        generation = model.metadata.generation or 0
+        await self._write_status(model.key, [accepted], generation=generation, extra=extra)
+
+    async def _write_status(
+        self,
+        key: ObjKey,
+        conditions: list[dict[str, Any]],
+        *,
+        generation: int,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        if key not in self.mirror.objects:
+            return
+        old = self.mirror.status(key)
+        new = merge_status(old, conditions, generation=generation, extra=extra)
+        if same_status(old, new):
+            return
+        with contextlib.suppress(NotFound):
+            stored = await self.store.patch_status(*key, new)
+            self.mirror.apply(StoreEvent("MODIFIED", stored))

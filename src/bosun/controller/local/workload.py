@@ -1,0 +1,242 @@
+"""From the translator's Deployment to a local child process: argv, env, files, port.
+
+The translator describes each workload as a Kubernetes Deployment (container command,
+args, env with valueFrom, volumes from Secrets). Local mode runs that same description:
+- `bosun` (or `python`) at the start of the command is this installation's executable;
+- every volume from a Secret or ConfigMap (the agent's `{name}-config` Secret included) is
+  written to a directory under the workload's run dir, and its mountPath is replaced by
+  that directory in args and env values;
+- `--port`/`--host` options (before any `--`) are replaced by the local port and 127.0.0.1;
+- env is resolved from the store's Secrets and ConfigMaps (`envfrom.py`).
+Who calls it: the supervisor, once per reconcile of each Agent and MCPServer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bosun.controller.local.envfrom import DataLookup, expand, resolve_env
+from bosun.controller.local.process import ProcessSpec
+
+
+@dataclass
+class Planned:
+    """A process to run, or the problems that keep it from running."""
+
+    spec: ProcessSpec | None
+    problems: list[str] = field(default_factory=list)
+
+
+def bosun_command() -> list[str]:
+    """How to run this installation's `bosun` (the venv's script, else through Python)."""
+    script = Path(sys.executable).parent / "bosun"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    found = shutil.which("bosun")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from bosun.cli.main import app; app(prog_name='bosun')"]
+
+
+def find_deployment(objects: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    return next((o for o in objects if o.get("kind") == "Deployment"), None)
+
+
+def main_container(deployment: Mapping[str, Any]) -> Mapping[str, Any]:
+    containers = deployment["spec"]["template"]["spec"].get("containers") or [{}]
+    return dict(containers[0])
+
+
+def plan_process(
+    deployment: Mapping[str, Any],
+    *,
+    objects: Sequence[Mapping[str, Any]],
+    namespace: str,
+    run_dir: Path,
+    log_path: Path,
+    port: int,
+    lookup: DataLookup,
+    base_env: Mapping[str, str] | None = None,
+    rewrite_options: bool = True,
+    write_files: bool = True,
+) -> Planned:
+    """The child process that runs the Deployment's first container on 127.0.0.1:port."""
+    pod = deployment["spec"]["template"]["spec"]
+    container = main_container(deployment)
+    problems: list[str] = []
+    mounts = _write_volumes(
+        pod, container, objects, namespace, run_dir, lookup, problems, write=write_files
+    )
+    env, env_problems = resolve_env(
+        container, namespace=namespace, pod_name=deployment["metadata"]["name"], lookup=lookup
+    )
+    problems.extend(env_problems)
+    env = {k: _remap(v, mounts) for k, v in env.items()}
+    raw = [*(container.get("command") or []), *(container.get("args") or [])]
+    if not raw:
+        problems.append("the container has no command: an image's entrypoint cannot run locally")
+        return Planned(None, problems)
+    argv = [_remap(expand(str(a), env), mounts) for a in raw]
+    is_bosun = Path(argv[0]).name == "bosun"
+    argv = _local_executable(argv)
+    if rewrite_options:
+        argv = _rewrite_options(argv, port, add_missing=is_bosun)
+    full_env = {**(os.environ if base_env is None else base_env), **env}
+    full_env["PORT"] = str(port)
+    if problems:
+        return Planned(None, problems)
+    working_dir = container.get("workingDir")
+    cwd = Path(_remap(str(working_dir), mounts)) if working_dir else run_dir
+    if not cwd.is_dir():
+        cwd = run_dir
+    return Planned(ProcessSpec(tuple(argv), full_env, cwd, log_path))
+
+
+def _local_executable(argv: list[str]) -> list[str]:
+    head = Path(argv[0]).name
+    if head == "bosun":
+        return [*bosun_command(), *argv[1:]]
+    if head in ("python", "python3"):
+        return [sys.executable, *argv[1:]]
+    return argv
+
+
+def _rewrite_options(argv: list[str], port: int, *, add_missing: bool) -> list[str]:
+    """--port/--host of the command itself (not of a wrapped command after `--`).
+
+    `bosun` commands get them added when absent: in a pod they listen on their default
+    port on every address, locally on their own port on 127.0.0.1 only.
+    """
+    out: list[str] = []
+    values = {"--port": str(port), "--host": "127.0.0.1"}
+    seen: set[str] = set()
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            break
+        name, eq, _ = arg.partition("=")
+        if name in values and eq:
+            out.append(f"{name}={values[name]}")
+            seen.add(name)
+        elif arg in values and i + 1 < len(argv):
+            out.extend([arg, values[arg]])
+            seen.add(arg)
+            i += 1
+        else:
+            out.append(arg)
+        i += 1
+    if add_missing:
+        for name, value in values.items():
+            if name not in seen:
+                out.extend([name, value])
+    return out + argv[i:]
+
+
+def _write_volumes(
+    pod: Mapping[str, Any],
+    container: Mapping[str, Any],
+    objects: Sequence[Mapping[str, Any]],
+    namespace: str,
+    run_dir: Path,
+    lookup: DataLookup,
+    problems: list[str],
+    *,
+    write: bool,
+) -> dict[str, str]:
+    """Write each mounted volume's files (if `write`); mountPath -> local directory."""
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    mounts: dict[str, str] = {}
+    for mount in container.get("volumeMounts") or []:
+        volume = volumes.get(mount.get("name")) or {}
+        target = run_dir / "volumes" / str(mount.get("name"))
+        files = _volume_files(volume, objects, namespace, lookup, problems)
+        if files is None:
+            continue
+        sub_path = mount.get("subPath")
+        mounts[str(mount.get("mountPath")).rstrip("/")] = (
+            str(target / sub_path) if sub_path else str(target)
+        )
+        if not write:
+            continue
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True, exist_ok=True)
+        target.chmod(0o700)
+        for name, content in files.items():
+            path = target / name
+            path.write_text(content)
+            path.chmod(0o600)
+    # longest mountPath first, so /config/ca wins over /config
+    return dict(sorted(mounts.items(), key=lambda kv: -len(kv[0])))
+
+
+def _volume_files(
+    volume: Mapping[str, Any],
+    objects: Sequence[Mapping[str, Any]],
+    namespace: str,
+    lookup: DataLookup,
+    problems: list[str],
+) -> dict[str, str] | None:
+    if "emptyDir" in volume:
+        return {}
+    for source_key, kind, name_key in (
+        ("secret", "Secret", "secretName"),
+        ("configMap", "ConfigMap", "name"),
+    ):
+        source = volume.get(source_key)
+        if source is None:
+            continue
+        name = str(source.get(name_key))
+        data: Mapping[str, str] | None = _generated_data(objects, kind, name)
+        if data is None:
+            data = lookup(kind, namespace, name)
+        if data is None:
+            if not source.get("optional"):
+                problems.append(f"volume {volume.get('name')}: {kind} {namespace}/{name} not found")
+            return None
+        items = source.get("items")
+        if items:
+            return {str(i["path"]): data[i["key"]] for i in items if i.get("key") in data}
+        return dict(data)
+    return None  # hostPath, PVCs, projected tokens ...: nothing to provide locally
+
+
+def _generated_data(
+    objects: Sequence[Mapping[str, Any]], kind: str, name: str
+) -> dict[str, str] | None:
+    """Data of a Secret/ConfigMap the translator generated along with the Deployment."""
+    for obj in objects:
+        if obj.get("kind") != kind or (obj.get("metadata") or {}).get("name") != name:
+            continue
+        out: dict[str, str] = {}
+        for key, value in (obj.get("data") or {}).items():
+            if kind == "Secret":
+                try:
+                    out[key] = base64.b64decode(str(value)).decode()
+                except (binascii.Error, UnicodeDecodeError):
+                    continue
+            else:
+                out[key] = str(value)
+        out.update({k: str(v) for k, v in (obj.get("stringData") or {}).items()})
+        return out
+    return None
+
+
+def _remap(value: str, mounts: Mapping[str, str]) -> str:
+    """A path under a mountPath, alone or as `--opt=PATH`, moved to the local directory."""
+    prefix, eq, rest = value.partition("=")
+    if eq and rest.startswith("/"):
+        return f"{prefix}={_remap(rest, mounts)}"
+    for mount_path, local in mounts.items():
+        if value == mount_path or value.startswith(mount_path + "/"):
+            return local + value[len(mount_path) :]
+    return value
