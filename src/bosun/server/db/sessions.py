@@ -1,0 +1,184 @@
+"""Sessions repository: conversations (id = A2A contextId) and their ordered events.
+
+Every read and write takes the acting user: a session of another user is reported as not
+found (never "forbidden"), so ids of other users' sessions cannot be probed.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bosun.server.db.engine import Database, retry_on_integrity
+from bosun.server.db.models import EventRow, SessionRow, utcnow
+from bosun.server.db.records import Event, Session
+from bosun.server.errors import AlreadyExists, NotFoundError
+
+
+def _not_found(session_id: str) -> NotFoundError:
+    return NotFoundError(f"session {session_id!r} not found", "session_id")
+
+
+class SessionsRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _owned(self, s: AsyncSession, user_id: str, session_id: str) -> SessionRow:
+        row = await s.get(SessionRow, session_id)
+        if row is None or row.user_id != user_id:
+            raise _not_found(session_id)
+        return row
+
+    async def create(
+        self,
+        user_id: str,
+        *,
+        session_id: str | None = None,
+        agent_namespace: str | None = None,
+        agent_name: str | None = None,
+        name: str | None = None,
+    ) -> tuple[Session, bool]:
+        """Create a session, or return the caller's existing one with that id.
+
+        Idempotent so that the proxy and the agent runtime can both record a contextId.
+        Returns (session, created). An id owned by another user is a conflict.
+        """
+        sid = session_id or str(uuid.uuid4())
+
+        async def attempt() -> tuple[Session, bool]:
+            return await self._create(user_id, sid, agent_namespace, agent_name, name)
+
+        return await retry_on_integrity(attempt)
+
+    async def _create(
+        self,
+        user_id: str,
+        session_id: str,
+        agent_namespace: str | None,
+        agent_name: str | None,
+        name: str | None,
+    ) -> tuple[Session, bool]:
+        async with self._db.sessions.begin() as s:
+            row = await s.get(SessionRow, session_id)
+            if row is not None:
+                if row.user_id != user_id:
+                    raise AlreadyExists(f"session id {session_id!r} is taken", "id")
+                # Fill in what an earlier, less informed writer did not know.
+                if row.agent_name is None and agent_name is not None:
+                    row.agent_namespace, row.agent_name = agent_namespace, agent_name
+                if row.name is None and name is not None:
+                    row.name = name
+                await s.flush()
+                return Session.model_validate(row), False
+            now = utcnow()
+            row = SessionRow(
+                id=session_id,
+                user_id=user_id,
+                agent_namespace=agent_namespace,
+                agent_name=agent_name,
+                name=name,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            await s.flush()
+            return Session.model_validate(row), True
+
+    async def get(self, user_id: str, session_id: str) -> Session:
+        async with self._db.sessions() as s:
+            return Session.model_validate(await self._owned(s, user_id, session_id))
+
+    async def list(
+        self,
+        user_id: str,
+        *,
+        agent_namespace: str | None = None,
+        agent_name: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> builtins.list[Session]:
+        query = select(SessionRow).where(SessionRow.user_id == user_id)
+        if agent_namespace is not None:
+            query = query.where(SessionRow.agent_namespace == agent_namespace)
+        if agent_name is not None:
+            query = query.where(SessionRow.agent_name == agent_name)
+        query = query.order_by(SessionRow.updated_at.desc(), SessionRow.id)
+        async with self._db.sessions() as s:
+            rows = (await s.scalars(query.limit(limit).offset(offset))).all()
+            return [Session.model_validate(r) for r in rows]
+
+    async def rename(self, user_id: str, session_id: str, name: str) -> Session:
+        async with self._db.sessions.begin() as s:
+            row = await self._owned(s, user_id, session_id)
+            row.name = name
+            row.updated_at = utcnow()
+            await s.flush()
+            return Session.model_validate(row)
+
+    async def delete(self, user_id: str, session_id: str) -> None:
+        async with self._db.sessions.begin() as s:
+            await self._owned(s, user_id, session_id)
+            # Explicit rather than relying on ON DELETE CASCADE being enabled.
+            await s.execute(delete(EventRow).where(EventRow.session_id == session_id))
+            await s.execute(delete(SessionRow).where(SessionRow.id == session_id))
+
+    async def add_event(
+        self,
+        user_id: str,
+        session_id: str,
+        data: dict[str, Any],
+        *,
+        type: str = "",
+        event_id: str | None = None,
+    ) -> tuple[Event, bool]:
+        """Append an event; returns (event, created). A repeated event_id is not re-added."""
+        async with self._db.sessions.begin() as s:
+            # Touch the session first: the write lock (row lock on PostgreSQL, the database
+            # write lock on SQLite) serialises appends, so seq numbers never collide.
+            touched = await s.execute(
+                update(SessionRow)
+                .where(SessionRow.id == session_id, SessionRow.user_id == user_id)
+                .values(updated_at=utcnow())
+            )
+            if not touched.rowcount:  # type: ignore[attr-defined]
+                raise _not_found(session_id)
+            if event_id is not None:
+                existing = await s.scalar(
+                    select(EventRow).where(
+                        EventRow.session_id == session_id, EventRow.event_id == event_id
+                    )
+                )
+                if existing is not None:
+                    return Event.model_validate(existing), False
+            last = await s.scalar(
+                select(func.max(EventRow.seq)).where(EventRow.session_id == session_id)
+            )
+            row = EventRow(
+                session_id=session_id,
+                seq=(last or 0) + 1,
+                event_id=event_id,
+                type=type,
+                data=data,
+                created_at=utcnow(),
+            )
+            s.add(row)
+            await s.flush()
+            return Event.model_validate(row), True
+
+    async def events(
+        self, user_id: str, session_id: str, *, after: int = 0, limit: int = 1000
+    ) -> builtins.list[Event]:
+        """Events in order of seq, those after seq `after` (0: from the start)."""
+        async with self._db.sessions() as s:
+            await self._owned(s, user_id, session_id)
+            rows = await s.scalars(
+                select(EventRow)
+                .where(EventRow.session_id == session_id, EventRow.seq > after)
+                .order_by(EventRow.seq)
+                .limit(limit)
+            )
+            return [Event.model_validate(r) for r in rows.all()]

@@ -1,0 +1,104 @@
+"""Tasks repository: A2A tasks as JSON, with who asked which agent in which session.
+
+Two writers meet here: the A2A proxy (which knows the user and the agent, and sees task ids
+and states go by) and the agent runtime (which saves the full task JSON). `upsert` merges:
+a value left as None keeps what is stored.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bosun.server.db.engine import Database, retry_on_integrity
+from bosun.server.db.models import TaskRow, utcnow
+from bosun.server.db.records import Task
+from bosun.server.errors import NotFoundError
+
+
+def _not_found(task_id: str) -> NotFoundError:
+    return NotFoundError(f"task {task_id!r} not found", "task_id")
+
+
+class TasksRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _owned(self, s: AsyncSession, user_id: str, task_id: str) -> TaskRow:
+        row = await s.get(TaskRow, task_id)
+        if row is None or row.user_id != user_id:
+            raise _not_found(task_id)
+        return row
+
+    async def upsert(
+        self,
+        user_id: str,
+        task_id: str,
+        *,
+        session_id: str | None = None,
+        agent_namespace: str | None = None,
+        agent_name: str | None = None,
+        state: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> tuple[Task, bool]:
+        """Create or update a task of this user; returns (task, created)."""
+
+        async def attempt() -> tuple[Task, bool]:
+            return await self._upsert(
+                user_id, task_id, session_id, agent_namespace, agent_name, state, data
+            )
+
+        return await retry_on_integrity(attempt)
+
+    async def _upsert(
+        self,
+        user_id: str,
+        task_id: str,
+        session_id: str | None,
+        agent_namespace: str | None,
+        agent_name: str | None,
+        state: str | None,
+        data: dict[str, Any] | None,
+    ) -> tuple[Task, bool]:
+        async with self._db.sessions.begin() as s:
+            row = await s.get(TaskRow, task_id)
+            created = row is None
+            now = utcnow()
+            if row is None:
+                row = TaskRow(id=task_id, user_id=user_id, state="", created_at=now)
+                s.add(row)
+            elif row.user_id != user_id:
+                raise _not_found(task_id)
+            if session_id is not None:
+                row.session_id = session_id
+            if agent_name is not None:
+                row.agent_namespace, row.agent_name = agent_namespace, agent_name
+            if state is not None:
+                row.state = state
+            if data is not None:
+                row.data = data
+            row.updated_at = now
+            await s.flush()
+            return Task.model_validate(row), created
+
+    async def get(self, user_id: str, task_id: str) -> Task:
+        async with self._db.sessions() as s:
+            return Task.model_validate(await self._owned(s, user_id, task_id))
+
+    async def list(
+        self, user_id: str, *, session_id: str | None = None, limit: int = 100, offset: int = 0
+    ) -> builtins.list[Task]:
+        query = select(TaskRow).where(TaskRow.user_id == user_id)
+        if session_id is not None:
+            query = query.where(TaskRow.session_id == session_id)
+        query = query.order_by(TaskRow.created_at.desc(), TaskRow.id).limit(limit).offset(offset)
+        async with self._db.sessions() as s:
+            return [Task.model_validate(r) for r in (await s.scalars(query)).all()]
+
+    async def delete(self, user_id: str, task_id: str) -> None:
+        async with self._db.sessions.begin() as s:
+            await self._owned(s, user_id, task_id)
+            await s.execute(delete(TaskRow).where(TaskRow.id == task_id))

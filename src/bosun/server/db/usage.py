@@ -1,0 +1,105 @@
+"""Usage repository: tokens per turn, summed by agent, namespace, user and model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from bosun.server.db.engine import Database
+from bosun.server.db.models import UsageRow, utcnow
+from bosun.server.db.records import Usage, UsageGroup
+
+GroupKey = Literal["namespace", "agent", "user", "model"]
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "namespace": ("agent_namespace",),
+    "agent": ("agent_namespace", "agent_name"),  # an agent is named within its namespace
+    "user": ("user_id",),
+    "model": ("model",),
+}
+
+
+class UsageRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(
+        self,
+        *,
+        agent_namespace: str,
+        agent_name: str,
+        user_id: str,
+        input_tokens: int,
+        output_tokens: int,
+        model: str | None = None,
+        session_id: str | None = None,
+        task_id: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Usage:
+        async with self._db.sessions.begin() as s:
+            row = UsageRow(
+                agent_namespace=agent_namespace,
+                agent_name=agent_name,
+                user_id=user_id,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                model=model,
+                session_id=session_id,
+                task_id=task_id,
+                created_at=created_at or utcnow(),
+            )
+            s.add(row)
+            await s.flush()
+            return Usage.model_validate(row)
+
+    async def summary(
+        self,
+        *,
+        group_by: Sequence[GroupKey] = ("agent",),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        namespace: str | None = None,
+        agent: str | None = None,
+        user_id: str | None = None,
+    ) -> list[UsageGroup]:
+        """Totals over [since, until), one row per distinct value of the group_by keys."""
+        names = list(dict.fromkeys(c for key in group_by for c in _COLUMNS[key]))
+        columns = [getattr(UsageRow, n) for n in names]
+        query: Any = select(
+            *columns,
+            func.count(UsageRow.id),
+            func.coalesce(func.sum(UsageRow.input_tokens), 0),
+            func.coalesce(func.sum(UsageRow.output_tokens), 0),
+        )
+        if since is not None:
+            query = query.where(UsageRow.created_at >= since)
+        if until is not None:
+            query = query.where(UsageRow.created_at < until)
+        if namespace is not None:
+            query = query.where(UsageRow.agent_namespace == namespace)
+        if agent is not None:
+            query = query.where(UsageRow.agent_name == agent)
+        if user_id is not None:
+            query = query.where(UsageRow.user_id == user_id)
+        if columns:
+            query = query.group_by(*columns).order_by(*columns)
+        async with self._db.sessions() as s:
+            rows = (await s.execute(query)).all()
+        out = []
+        for row in rows:
+            keys = dict(zip(names, row[: len(names)], strict=True))
+            turns, tokens_in, tokens_out = (int(v) for v in row[len(names) :])
+            if not turns:
+                continue  # the empty aggregate of "no group_by" over no rows
+            out.append(
+                UsageGroup(
+                    **keys,
+                    turns=turns,
+                    input_tokens=tokens_in,
+                    output_tokens=tokens_out,
+                    total_tokens=tokens_in + tokens_out,
+                )
+            )
+        return out

@@ -1,0 +1,102 @@
+"""Settings of the control plane, read from BOSUN_* environment variables.
+
+Built by `bosun controlplane` (and tests) and handed to `create_app(settings)`. Nothing
+here does I/O except `resolved_*` helpers that create the data dir on first use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AuthMode = Literal["none", "token", "oidc"]
+Mode = Literal["local", "cluster"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the control plane. Env var = BOSUN_ + field name in upper case."""
+
+    model_config = SettingsConfigDict(env_prefix="BOSUN_", extra="ignore")
+
+    mode: Mode = Field(
+        default="local",
+        description="local: resources live in the database; cluster: in the Kubernetes API.",
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("bosun")),
+        description="Where the SQLite database and the local-mode secret key live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: SQLite (WAL) in data_dir. "
+        "postgresql://... is accepted and run with asyncpg.",
+    )
+    auth: AuthMode = "none"
+    token_file: Path | None = Field(
+        default=None,
+        description='token mode: CSV lines `token,user[,uid[,"group1,group2"]]` '
+        "(the Kubernetes static token file format).",
+    )
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = Field(
+        default=None, description="Default: {issuer}/.well-known/jwks.json"
+    )
+    oidc_user_claim: str = "sub"
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    service_account_auth: bool | None = Field(
+        default=None,
+        description="Accept Kubernetes ServiceAccount tokens (TokenReview). Default: on in "
+        "cluster mode.",
+    )
+    service_account_audience: str | None = Field(
+        default=None, description="Audience the projected ServiceAccount tokens carry."
+    )
+    default_user: str = Field(
+        default="admin@bosun.local", description="The user in auth mode none."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="How clients reach the control plane (for agent cards). Default: taken "
+        "from each request.",
+    )
+    agent_port: int = Field(default=8080, description="Port of agent Services in cluster mode.")
+    proxy_timeout: float = Field(
+        default=600.0, description="Seconds an A2A call through the proxy may take."
+    )
+    sync_resources: bool = Field(
+        default=True,
+        description="Mirror agents and discovered tools from the store into the database.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+asyncpg://" + url.removeprefix(plain)
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        return url
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{self.data_dir / 'bosun.db'}"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret.key"
+
+    @property
+    def accept_service_accounts(self) -> bool:
+        if self.service_account_auth is None:
+            return self.mode == "cluster"
+        return self.service_account_auth
