@@ -46,7 +46,8 @@ def mockllm(
     logger.propagate = False
 
     def ready(url: str) -> None:
-        typer.echo(f"mockllm serving {script} ({len(rules.rules)} rules) on {url}")
+        count = len(rules.rules)
+        typer.echo(f"mockllm serving {script} ({count} rule{'' if count == 1 else 's'}) on {url}")
         typer.echo(f"  OpenAI (ModelConfig provider OpenAI, baseUrl):  {url}/v1")
         typer.echo(f"  Anthropic (provider Anthropic, baseUrl):        {url}")
         typer.echo(f"  Azure OpenAI (azureEndpoint):                   {url}")

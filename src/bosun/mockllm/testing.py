@@ -14,6 +14,7 @@ Every server the factory started is stopped when the test ends.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -35,5 +36,8 @@ def mock_llm() -> Iterator[MockLLMFactory]:
         return server
 
     yield start
-    for server in started:
-        server.stop()
+    if len(started) > 1:  # stopping takes ~0.15 s (uvicorn's shutdown): do them side by side
+        with ThreadPoolExecutor(len(started)) as pool:
+            list(pool.map(MockLLM.stop, started))
+    elif started:
+        started[0].stop()

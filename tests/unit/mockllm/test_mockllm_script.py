@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bosun.mockllm import MockScriptError, Script, load_script
 
@@ -107,3 +109,12 @@ def test_file_problems_name_the_file(tmp_path: Path) -> None:
     scalar = tmp_path / "scalar.yaml"
     scalar.write_text("just text\n")
     assert "a script is a mapping with `rules:`" in _error(scalar)
+
+
+def test_scripts_in_the_docs_are_valid() -> None:
+    doc = Path(__file__).parents[3] / "docs" / "mockllm.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", doc.read_text(), re.DOTALL)
+    scripts = [b for b in blocks if "apiVersion" not in b and "[...]" not in b]
+    assert len(scripts) == 2
+    for block in scripts:
+        assert load_script(yaml.safe_load(block)).rules
