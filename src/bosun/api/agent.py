@@ -67,12 +67,17 @@ class PromptSource(WireModel):
     name: Name
     alias: str | None = Field(
         default=None,
-        description='Name used in {{include "alias/key"}}; defaults to the ConfigMap name.',
+        description='Name used in the include "alias/key" directive of the system message; '
+        "defaults to the ConfigMap name.",
     )
 
 
 class PromptTemplate(WireModel):
-    data_sources: list[PromptSource] = Field(default_factory=list, max_length=20)
+    data_sources: list[PromptSource] = Field(
+        default_factory=list,
+        max_length=20,
+        description="ConfigMaps whose keys the system message may include.",
+    )
 
 
 APPROVAL_RULE = CelRule(
@@ -102,7 +107,11 @@ class McpServerTool(WireModel):
         max_length=100,
         description="Tools that pause for a human's approval before they run.",
     )
-    allowed_headers: list[str] = Field(default_factory=list, max_length=50)
+    allowed_headers: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Headers of the incoming request that are forwarded to this server.",
+    )
 
     @model_validator(mode="after")
     def _approval_subset_of_tool_names(self) -> McpServerTool:
@@ -135,10 +144,18 @@ TOOL_RULE = CelRule(
 class Tool(WireModel):
     model_config = WireModel.model_config | {"json_schema_extra": cel(TOOL_RULE)}
 
-    type: Literal["McpServer", "Agent"]
-    mcp_server: McpServerTool | None = None
-    agent: TypedReference | None = None
-    headers_from: list[ValueRef] = Field(default_factory=list, max_length=50)
+    type: Literal["McpServer", "Agent"] = Field(
+        description="McpServer (set mcpServer) or Agent (set agent: another agent as a tool)."
+    )
+    mcp_server: McpServerTool | None = Field(default=None, description="Tools of an MCP server.")
+    agent: TypedReference | None = Field(
+        default=None, description="An Agent called as a tool over A2A."
+    )
+    headers_from: list[ValueRef] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Headers sent with every request to this tool; values may come from Secrets.",
+    )
 
     @model_validator(mode="after")
     def _type_matches_block(self) -> Tool:
@@ -168,12 +185,16 @@ class Skill(WireModel):
 
 
 class A2AConfig(WireModel):
-    skills: list[Skill] = Field(default_factory=list)
+    skills: list[Skill] = Field(
+        default_factory=list, description="Skills advertised on the agent card."
+    )
 
 
 class Memory(WireModel):
-    model_config_: Name | None = Field(default=None, alias="modelConfig")
-    ttl_days: int | None = Field(default=None, ge=1)
+    model_config_: Name | None = Field(
+        default=None, alias="modelConfig", description="ModelConfig used for memory."
+    )
+    ttl_days: int | None = Field(default=None, ge=1, description="Forget memories after this.")
 
 
 class Summarizer(WireModel):
@@ -214,22 +235,40 @@ SERVICE_ACCOUNT_RULE = CelRule(
 class SharedDeploymentSpec(WireModel):
     """Pod settings for the agent's Deployment."""
 
-    replicas: int | None = Field(default=None, ge=0)
+    replicas: int | None = Field(default=None, ge=0, description="Pods to run (default 1).")
     image_pull_policy: PullPolicy | None = None
     image_pull_secrets: list[LocalObjectReference] = Field(default_factory=list)
-    env: list[EnvVar] = Field(default_factory=list)
-    resources: KubeObject | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    volumes: list[KubeObject] = Field(default_factory=list)
-    volume_mounts: list[KubeObject] = Field(default_factory=list)
+    env: list[EnvVar] = Field(
+        default_factory=list, description="Extra environment variables (core/v1 EnvVar)."
+    )
+    resources: KubeObject | None = Field(
+        default=None,
+        description="Container resources (core/v1 ResourceRequirements); Bosun sets "
+        "requests and a memory limit when empty.",
+    )
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra pod labels.")
+    annotations: dict[str, str] = Field(default_factory=dict, description="Extra pod annotations.")
+    volumes: list[KubeObject] = Field(default_factory=list, description="Extra pod volumes.")
+    volume_mounts: list[KubeObject] = Field(
+        default_factory=list, description="Extra volume mounts of the container."
+    )
     node_selector: dict[str, str] = Field(default_factory=dict)
     tolerations: list[KubeObject] = Field(default_factory=list)
     affinity: KubeObject | None = None
-    security_context: KubeObject | None = None
-    pod_security_context: KubeObject | None = None
-    service_account_name: Name | None = None
-    service_account_config: ServiceAccountConfig | None = None
+    security_context: KubeObject | None = Field(
+        default=None, description="Container securityContext."
+    )
+    pod_security_context: KubeObject | None = Field(
+        default=None, description="Pod securityContext."
+    )
+    service_account_name: Name | None = Field(
+        default=None,
+        description="Run as this existing ServiceAccount (none is created).",
+    )
+    service_account_config: ServiceAccountConfig | None = Field(
+        default=None,
+        description="Labels and annotations of the ServiceAccount Bosun creates.",
+    )
 
     @model_validator(mode="after")
     def _one_service_account_source(self) -> SharedDeploymentSpec:
@@ -250,9 +289,9 @@ class ByoDeploymentSpec(SharedDeploymentSpec):
         "json_schema_extra": cel(SERVICE_ACCOUNT_RULE)
     }
     image: str = Field(min_length=1, description="Your image; it must serve A2A on port 8080.")
-    cmd: str | None = None
+    cmd: str | None = Field(default=None, description="Overrides the image's entrypoint.")
     args: list[str] = Field(default_factory=list)
-    port: int = Field(default=8080, ge=1, le=65535)
+    port: int = Field(default=8080, ge=1, le=65535, description="Port the image serves A2A on.")
 
 
 SYSTEM_MESSAGE_RULE = CelRule(
@@ -268,20 +307,39 @@ class DeclarativeAgentSpec(WireModel):
         default="python",
         description="python; go is accepted and runs the same Python runtime.",
     )
-    system_message: str | None = None
-    system_message_from: ValueSource | None = None
-    prompt_template: PromptTemplate | None = None
+    system_message: str | None = Field(
+        default=None,
+        description="The system prompt. A template when promptTemplate is set.",
+    )
+    system_message_from: ValueSource | None = Field(
+        default=None, description="Read the system prompt from a ConfigMap or Secret key."
+    )
+    prompt_template: PromptTemplate | None = Field(
+        default=None,
+        description="Makes the system message a template: include directives and "
+        "variables such as .AgentName are resolved.",
+    )
     model_config_: Name = Field(
         default="default-model-config",
         alias="modelConfig",
         description="Name of a ModelConfig in the agent's namespace.",
     )
-    stream: bool = False
-    tools: list[Tool] = Field(default_factory=list, max_length=MAX_TOOLS)
-    a2a_config: A2AConfig | None = Field(default=None, alias="a2aConfig")
-    memory: Memory | None = None
-    context: ContextConfig | None = None
-    deployment: DeclarativeDeploymentSpec | None = None
+    stream: bool = Field(default=False, description="Stream tokens to clients as they come.")
+    tools: list[Tool] = Field(
+        default_factory=list,
+        max_length=MAX_TOOLS,
+        description="MCP servers and agents the agent may call.",
+    )
+    a2a_config: A2AConfig | None = Field(
+        default=None, alias="a2aConfig", description="What the agent card advertises."
+    )
+    memory: Memory | None = Field(default=None, description="Long-term memory.")
+    context: ContextConfig | None = Field(
+        default=None, description="How the conversation history is kept within limits."
+    )
+    deployment: DeclarativeDeploymentSpec | None = Field(
+        default=None, description="Pod settings of the agent's Deployment."
+    )
 
     @model_validator(mode="after")
     def _one_system_message_source(self) -> DeclarativeAgentSpec:
@@ -291,7 +349,7 @@ class DeclarativeAgentSpec(WireModel):
 
 
 class ByoAgentSpec(WireModel):
-    deployment: ByoDeploymentSpec
+    deployment: ByoDeploymentSpec = Field(description="Your image and its pod settings.")
 
 
 AGENT_TYPE_RULE = CelRule(
@@ -305,11 +363,22 @@ AGENT_TYPE_RULE = CelRule(
 class AgentSpec(WireModel):
     model_config = WireModel.model_config | {"json_schema_extra": cel(AGENT_TYPE_RULE)}
 
-    type: Literal["Declarative", "BYO"] = "Declarative"
-    description: str = ""
-    declarative: DeclarativeAgentSpec | None = None
-    byo: ByoAgentSpec | None = None
-    allowed_namespaces: AllowedNamespaces | None = None
+    type: Literal["Declarative", "BYO"] = Field(
+        default="Declarative",
+        description="Declarative: Bosun runs the agent from this spec; BYO: your own image "
+        "serving A2A.",
+    )
+    description: str = Field(
+        default="", description="What the agent does; shown to users and to other agents."
+    )
+    declarative: DeclarativeAgentSpec | None = Field(
+        default=None, description="The agent's prompt, model and tools (type Declarative)."
+    )
+    byo: ByoAgentSpec | None = Field(default=None, description="Your own agent (type BYO).")
+    allowed_namespaces: AllowedNamespaces | None = Field(
+        default=None,
+        description="Namespaces whose agents may use this agent as a tool (default: Same).",
+    )
 
     @model_validator(mode="after")
     def _type_matches_block(self) -> AgentSpec:

@@ -59,15 +59,29 @@ REMOTE_TLS_RULE = CelRule(
 class RemoteMCPServerSpec(WireModel):
     model_config = WireModel.model_config | {"json_schema_extra": cel(REMOTE_TLS_RULE)}
 
-    description: str = ""
-    protocol: Literal["STREAMABLE_HTTP", "SSE"] = "STREAMABLE_HTTP"
-    url: str = Field(min_length=1, max_length=2048, pattern=r"^https?://")
-    headers_from: list[ValueRef] = Field(default_factory=list, max_length=50)
-    timeout: Duration = "30s"
+    description: str = Field(default="", description="What the server's tools are for.")
+    protocol: Literal["STREAMABLE_HTTP", "SSE"] = Field(
+        default="STREAMABLE_HTTP", description="MCP transport the server speaks."
+    )
+    url: str = Field(
+        min_length=1,
+        max_length=2048,
+        pattern=r"^https?://",
+        description="The server's MCP endpoint, e.g. http://tools.default:8084/mcp.",
+    )
+    headers_from: list[ValueRef] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Headers sent with every request; values may come from Secrets.",
+    )
+    timeout: Duration = Field(default="30s", description="Timeout of a request or tool call.")
     sse_read_timeout: Duration | None = None
     terminate_on_close: bool = True
-    allowed_namespaces: AllowedNamespaces | None = None
-    tls: TLSConfig | None = None
+    allowed_namespaces: AllowedNamespaces | None = Field(
+        default=None,
+        description="Namespaces whose agents may use this server (default: Same).",
+    )
+    tls: TLSConfig | None = Field(default=None, description="TLS settings for an https:// url.")
 
     @model_validator(mode="after")
     def _tls_needs_https(self) -> RemoteMCPServerSpec:
@@ -142,12 +156,20 @@ class MCPServerDeployment(WireModel):
     }
 
     image: str | None = Field(default=None, description="Defaults by cmd for npx and uvx.")
-    cmd: str | None = None
+    cmd: str | None = Field(
+        default=None, description="Command to run, e.g. npx or uvx (stdio: behind the bridge)."
+    )
     args: list[str] = Field(default_factory=list)
-    port: int = Field(default=3000, ge=1, le=65535)
-    env: list[EnvVar] = Field(default_factory=list)
-    secret_refs: list[LocalObjectReference] = Field(default_factory=list)
-    config_map_refs: list[LocalObjectReference] = Field(default_factory=list)
+    port: int = Field(
+        default=3000, ge=1, le=65535, description="Port the Service (and the bridge) listen on."
+    )
+    env: list[EnvVar] = Field(default_factory=list, description="core/v1 EnvVar, valueFrom too.")
+    secret_refs: list[LocalObjectReference] = Field(
+        default_factory=list, description="Secrets whose keys all become env vars."
+    )
+    config_map_refs: list[LocalObjectReference] = Field(
+        default_factory=list, description="ConfigMaps whose keys all become env vars."
+    )
     volumes: list[KubeObject] = Field(default_factory=list)
     volume_mounts: list[KubeObject] = Field(default_factory=list)
     resources: KubeObject | None = None
@@ -155,7 +177,9 @@ class MCPServerDeployment(WireModel):
     replicas: int | None = Field(default=None, ge=0)
     service_account_name: str | None = None
     service_account: MCPServiceAccount | None = None
-    rbac: RBAC | None = None
+    rbac: RBAC | None = Field(
+        default=None, description="Kubernetes permissions the server needs (a Role)."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> MCPServerDeployment:
@@ -178,11 +202,14 @@ class MCPServerSpec(WireModel):
     model_config = WireModel.model_config | {"json_schema_extra": cel(MCP_TRANSPORT_RULE)}
 
     description: str = ""
-    transport_type: Literal["stdio", "http"] = "stdio"
+    transport_type: Literal["stdio", "http"] = Field(
+        default="stdio",
+        description="stdio: Bosun's bridge serves it over HTTP; http: the image serves MCP.",
+    )
     stdio_transport: StdioTransport | None = None
     http_transport: HTTPTransport | None = None
     timeout: Duration = "30s"
-    deployment: MCPServerDeployment
+    deployment: MCPServerDeployment = Field(description="How the server runs.")
 
     @model_validator(mode="after")
     def _transport_block(self) -> MCPServerSpec:

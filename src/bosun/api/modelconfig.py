@@ -111,11 +111,15 @@ class BedrockConfig(WireModel):
 
 
 class TLSConfig(WireModel):
-    disable_verify: bool = False
+    disable_verify: bool = Field(
+        default=False, description="Do not verify the server's certificate (testing only)."
+    )
     ca_cert_secret_ref: str | None = Field(
         default=None, description="Secret holding a CA bundle to trust."
     )
-    ca_cert_secret_key: str | None = None
+    ca_cert_secret_key: str | None = Field(
+        default=None, description="Key of the CA bundle in caCertSecretRef (default ca.crt)."
+    )
     disable_system_cas: bool = Field(
         default=False, alias="disableSystemCAs", description="Trust only caCertSecretRef."
     )
@@ -171,22 +175,40 @@ class ModelConfigSpec(WireModel):
     }
 
     model: str = Field(min_length=1, description="Model name as the provider knows it.")
-    provider: Provider = "OpenAI"
+    provider: Provider = Field(
+        default="OpenAI", description="Which API the model is reached through."
+    )
     api_key_secret: str | None = Field(default=None, description="Secret holding the API key.")
     api_key_secret_key: str | None = Field(default=None, description="Key within apiKeySecret.")
     api_key_passthrough: bool | None = None
-    default_headers: dict[str, str] = Field(default_factory=dict)
-    open_ai: OpenAIConfig | None = Field(default=None, alias="openAI")
-    anthropic: AnthropicConfig | None = None
-    azure_open_ai: AzureOpenAIConfig | None = Field(default=None, alias="azureOpenAI")
-    ollama: OllamaConfig | None = None
-    gemini: GeminiConfig | None = None
-    gemini_vertex_ai: GeminiVertexAIConfig | None = Field(default=None, alias="geminiVertexAI")
-    anthropic_vertex_ai: AnthropicVertexAIConfig | None = Field(
-        default=None, alias="anthropicVertexAI"
+    default_headers: dict[str, str] = Field(
+        default_factory=dict, description="Headers sent with every LLM request."
     )
-    bedrock: BedrockConfig | None = None
-    tls: TLSConfig | None = None
+    open_ai: OpenAIConfig | None = Field(
+        default=None, alias="openAI", description="Settings for provider OpenAI."
+    )
+    anthropic: AnthropicConfig | None = Field(
+        default=None, description="Settings for provider Anthropic."
+    )
+    azure_open_ai: AzureOpenAIConfig | None = Field(
+        default=None, alias="azureOpenAI", description="Settings for provider AzureOpenAI."
+    )
+    ollama: OllamaConfig | None = Field(default=None, description="Settings for provider Ollama.")
+    gemini: GeminiConfig | None = Field(default=None, description="Settings for provider Gemini.")
+    gemini_vertex_ai: GeminiVertexAIConfig | None = Field(
+        default=None, alias="geminiVertexAI", description="Settings for provider GeminiVertexAI."
+    )
+    anthropic_vertex_ai: AnthropicVertexAIConfig | None = Field(
+        default=None,
+        alias="anthropicVertexAI",
+        description="Settings for provider AnthropicVertexAI.",
+    )
+    bedrock: BedrockConfig | None = Field(
+        default=None, description="Settings for provider Bedrock."
+    )
+    tls: TLSConfig | None = Field(
+        default=None, description="TLS settings for an https:// base URL."
+    )
 
     @model_validator(mode="after")
     def _check_cross_field_rules(self) -> ModelConfigSpec:
