@@ -281,6 +281,7 @@ def create_app(state: MockState) -> Starlette:
             f"mockllm: no endpoint {request.method} {request.url.path}. Point OpenAI clients at "
             f"{request.base_url}v1 and Anthropic clients at {request.base_url} (no /v1)."
         )
+        log.warning("%s %s -> %d: no such endpoint", request.method, request.url.path, status)
         # Anthropic's error shape: both SDKs read error.message from it.
         return JSONResponse(anthropic_wire.error_body(status, message), status_code=status)
 
