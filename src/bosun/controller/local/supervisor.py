@@ -178,6 +178,9 @@ class LocalSupervisor:
             self._dirty.set()
 
     async def _relist(self) -> None:
+        # What the mirror held before listing: only those may be found deleted (an object
+        # the watch delivered while we listed is newer than the list, not gone).
+        before = {k: o.resource_version for k, o in self.mirror.objects.items()}
         listed: set[ObjKey] = set()
         for kind in WATCHED_KINDS:
             try:
@@ -188,8 +191,10 @@ class LocalSupervisor:
             for obj in objects:
                 listed.add((obj.kind, obj.namespace, obj.name))
                 self._on_event(StoreEvent("ADDED", obj))
-        for key in [k for k in self.mirror.objects if k not in listed]:
-            self._on_event(StoreEvent("DELETED", self.mirror.objects[key]))
+        for key, version in before.items():
+            current = self.mirror.objects.get(key)
+            if key not in listed and current is not None and current.resource_version == version:
+                self._on_event(StoreEvent("DELETED", current))
 
     async def _resync_loop(self) -> None:
         while True:
