@@ -70,7 +70,7 @@ def render(
 
     from bosun.api.manifests import load_manifests
     from bosun.controller.translate import TranslateOptions, check_set
-    from bosun.controller.translate.yamlout import dump_objects
+    from bosun.controller.translate.yamlout import render_outputs
 
     options = TranslateOptions()
     if runtime_image:
@@ -81,16 +81,9 @@ def render(
     result = check_set(manifests, options=options)
     for problem in result.problems:
         typer.echo(str(problem), err=True)
-    chunks = []
-    for resource, output in result.outputs:
-        source = manifests.sources.get(resource.key, "")
-        header = f"# {resource.kind} {resource.namespace}/{resource.name}"
-        header += f" (from {source})\n" if source else "\n"
-        for note in getattr(output, "notes", []):
-            header += f"# note: {note}\n"
-        chunks.append(header + dump_objects(output.objects))
-    if chunks:
-        typer.echo("---\n".join(chunks), nl=False)
+    text = render_outputs(result.outputs, manifests.sources)
+    if text:
+        typer.echo(text, nl=False)
     if result.errors:
         raise typer.Exit(1)
 

@@ -35,3 +35,17 @@ def dump_yaml(obj: Any) -> str:
 def dump_objects(objects: Iterable[Any]) -> str:
     """Objects as one YAML stream, `---` separated."""
     return "---\n".join(dump_yaml(o) for o in objects)
+
+
+def render_outputs(outputs: Iterable[tuple[Any, Any]], sources: dict[Any, str]) -> str:
+    """`bosun render`'s text: per resource a header comment (kind, name, file, notes), then
+    its objects; `sources` maps a resource key to the file it came from."""
+    chunks = []
+    for resource, output in outputs:
+        source = sources.get(resource.key, "")
+        header = f"# {resource.kind} {resource.namespace}/{resource.name}"
+        header += f" (from {source})\n" if source else "\n"
+        for note in getattr(output, "notes", []):
+            header += f"# note: {note}\n"
+        chunks.append(header + dump_objects(output.objects))
+    return "---\n".join(chunks)
