@@ -17,10 +17,9 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        # YAML cannot keep trailing spaces on a line in block style: fall back for those.
-        if not any(line.endswith((" ", "\t")) for line in value.split("\n")):
-            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    # YAML cannot keep trailing spaces on a line in block style: fall back for those.
+    if "\n" in value and not any(line.endswith((" ", "\t")) for line in value.split("\n")):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
