@@ -189,3 +189,36 @@ async def _new_pid(pending: Any, old: int) -> dict[str, Any] | None:
 async def _named(pending: Any, name: str) -> dict[str, Any] | None:
     found = await pending
     return found if found and found["name"] == name else None
+
+
+async def test_stdio_mcpserver_runs_behind_the_bridge_and_its_tools_are_discovered(
+    store: ResourceStore, supervisor: LocalSupervisor
+) -> None:
+    await store.apply(
+        {
+            "apiVersion": "kagent.dev/v1alpha1",
+            "kind": "MCPServer",
+            "metadata": {"name": "tools", "namespace": "default"},
+            "spec": {
+                "transportType": "stdio",
+                "deployment": {
+                    "image": "ghcr.io/bosun-dev/bosun:latest",
+                    "cmd": "bosun",
+                    "args": ["tools", "serve", "--stdio", "--no-kubernetes"],
+                },
+            },
+        }
+    )
+    ready = await eventually(
+        lambda: _true(condition_of(store, "MCPServer", "default", "tools", "Ready")),
+        what="MCPServer Ready",
+        within=30,
+    )
+    assert "serving http://127.0.0.1:" in ready["message"]
+
+    async def tools() -> list[str]:
+        obj = await store.get("MCPServer", "default", "tools")
+        return [t["name"] for t in (obj.body.get("status") or {}).get("discoveredTools") or []]
+
+    names = await eventually(tools, what="discovered tools", within=20)
+    assert {"current_time", "calculate", "echo", "word_count"} <= set(names)

@@ -74,7 +74,8 @@ def test_agent_deployment_runs_local_bosun_with_its_config_dir_and_port(tmp_path
         "--host",
         "127.0.0.1",
     )
-    assert planned.spec.env == {"PATH": "/bin", "KEY": "v", "PORT": "4567"}
+    bin_dir = str(Path(bosun_command()[0]).parent)
+    assert planned.spec.env == {"PATH": f"{bin_dir}:/bin", "KEY": "v", "PORT": "4567"}
     assert json.loads((config_dir / "config.json").read_text()) == {"name": "ns/helper"}
     assert (config_dir / "agent-card.json").read_text() == "{}"
     assert oct(config_dir.stat().st_mode & 0o777) == "0o700"

@@ -40,6 +40,7 @@ class Plan:
     blocked: tuple[str, str] | None = None  # (reason, message) when it cannot run
     keep_previous: bool = False  # not translatable: leave what runs as it is (as a cluster)
     rewrite_options: bool = True  # may --port/--host of the command be replaced?
+    health_url: str | None = None  # a URL that answers 200 once ready (the stdio bridge's)
 
     @property
     def deployment(self) -> Mapping[str, Any] | None:
@@ -135,6 +136,7 @@ def plan_mcpserver(
         config_hash=out.config_hash,
         objects=list(out.objects),
         rewrite_options=http_port is None,
+        health_url=None if http_port else f"http://{LOCALHOST}:{local_port}/healthz",
     )
     if plan.deployment is None:
         plan.blocked = ("ConfigError", "the translator produced no Deployment")

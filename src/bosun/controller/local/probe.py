@@ -31,6 +31,16 @@ async def serves_agent_card(base_url: str, seconds: float = 2.0) -> str | None:
     return None
 
 
+async def answers_ok(url: str, seconds: float = 2.0) -> str | None:
+    """None when GET url is 200 (a health endpoint); otherwise why not."""
+    try:
+        async with httpx.AsyncClient(timeout=seconds, trust_env=False) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        return f"{url}: {type(exc).__name__}"
+    return None if response.status_code == 200 else f"{url}: HTTP {response.status_code}"
+
+
 async def answers_http(url: str, seconds: float = 2.0) -> str | None:
     """None when something answers HTTP at url (any status); otherwise why not."""
     headers = {"Accept": "text/event-stream, application/json"}

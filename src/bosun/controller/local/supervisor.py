@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -314,7 +313,7 @@ class LocalSupervisor:
     # --- readiness and status ---------------------------------------------------------------
 
     async def _probe_loop(self) -> None:
-        from bosun.controller.local.probe import answers_http, serves_agent_card
+        from bosun.controller.local.probe import answers_http, answers_ok, serves_agent_card
 
         tick = 0
         while True:
@@ -329,10 +328,12 @@ class LocalSupervisor:
             ]
 
             async def probe(w: Workload) -> None:
-                check: Callable[[str], Any] = (
-                    serves_agent_card if w.key[0] == "Agent" else answers_http
-                )
-                error = await check(w.plan.url)
+                if w.key[0] == "Agent":
+                    error = await serves_agent_card(w.plan.url)
+                elif w.plan.health_url:
+                    error = await answers_ok(w.plan.health_url)
+                else:
+                    error = await answers_http(w.plan.url)
                 ready = error is None and w.process is not None and w.process.state == "running"
                 w.probe_error = error or ""
                 if ready != w.ready:
@@ -363,7 +364,10 @@ class LocalSupervisor:
             await asyncio.sleep(self._debounce)
             self._status_dirty.clear()
             for workload in list(self.workloads.values()):
-                extra = {"discoveredTools": workload.tools} if workload.tools is not None else None
+                # status.url: where the control plane's A2A proxy reaches the agent
+                extra: dict[str, Any] = {"url": workload.plan.url}
+                if workload.tools is not None:
+                    extra["discoveredTools"] = workload.tools
                 await self._write_status(
                     workload.key,
                     [workload.plan.accepted, ready_condition(workload)],

@@ -91,6 +91,11 @@ def plan_process(
         argv = _rewrite_options(argv, port, add_missing=is_bosun)
     full_env = {**(os.environ if base_env is None else base_env), **env}
     full_env["PORT"] = str(port)
+    # `bosun` inside a command (`mcp-bridge -- bosun tools serve`) is this installation's
+    bin_dir = str(Path(bosun_command()[0]).parent)
+    path = full_env.get("PATH", os.defpath)
+    if bin_dir not in path.split(os.pathsep):
+        full_env["PATH"] = os.pathsep.join([bin_dir, path])
     if problems:
         return Planned(None, problems)
     working_dir = container.get("workingDir")
