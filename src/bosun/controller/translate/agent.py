@@ -84,6 +84,19 @@ def _service_account(
     ]
 
 
+def _check_volume_names(
+    spec: SharedDeploymentSpec | None, ours: list[str], errors: Errors
+) -> None:
+    """User volumes must not reuse the names of the volumes Bosun adds (config, keys ...)."""
+    reserved = {"config", *ours}
+    for i, volume in enumerate(spec.volumes if spec else []):
+        if volume.get("name") in reserved:
+            errors.add(
+                f"spec.declarative.deployment.volumes[{i}].name",
+                f'"{volume["name"]}" is the name of a volume Bosun adds; choose another',
+            )
+
+
 def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -> AgentOutput:
     """Raises TranslationFailed with every problem found."""
     errors = Errors()
@@ -133,6 +146,8 @@ def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -
         notes.append(GO_RUNTIME_NOTE)
 
     deploy = spec.deployment
+    _check_volume_names(deploy, [v["name"] for v in result.wiring.volumes], errors)
+    errors.raise_if_any()
     config_json = config.to_json()
     secrets = {**result.wiring.secret_hashes, **_user_secret_hashes(deploy, agent, refs)}
     digest = config_hash({"config": config_json, "card": card}, secrets)
