@@ -84,9 +84,7 @@ def _service_account(
     ]
 
 
-def _check_volume_names(
-    spec: SharedDeploymentSpec | None, ours: list[str], errors: Errors
-) -> None:
+def _check_volume_names(spec: SharedDeploymentSpec | None, ours: list[str], errors: Errors) -> None:
     """User volumes must not reuse the names of the volumes Bosun adds (config, keys ...)."""
     reserved = {"config", *ours}
     for i, volume in enumerate(spec.volumes if spec else []):
