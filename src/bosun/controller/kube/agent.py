@@ -1,0 +1,133 @@
+"""Reconcile one Agent: translate, apply, prune, write status, tell the sink.
+
+Accepted is False with the precise reason when the spec is invalid (InvalidSpec: the
+field path and rule, as the CRD's CEL would say it), when the translator rejects it
+(TranslationFailed: e.g. `spec.declarative.modelConfig: ModelConfig "ns/x" not found`) or
+when the API server refuses an object (ApplyFailed). Objects of the last good translation
+stay in place while an Agent is not accepted, so a typo never takes a working agent down.
+Ready comes from the agent's Deployment (available replicas of its current generation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from bosun.api.agent import Agent
+from bosun.api.manifests import problems_from_validation
+from bosun.controller.kube.client import KubeError
+from bosun.controller.kube.context import Controller
+from bosun.controller.kube.gather import gather
+from bosun.controller.kube.owned import apply_owned
+from bosun.controller.kube.sink import AgentRecord
+from bosun.controller.kube.status import ACCEPTED, Cond, build_status, ready_condition
+from bosun.controller.translate import (
+    AgentOutput,
+    TranslationFailed,
+    agent_references,
+    translate_agent,
+)
+
+logger = logging.getLogger(__name__)
+
+OWNER_LABEL = "kagent.dev/agent"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "bosun"}
+
+
+def invalid_spec_message(exc: ValidationError) -> str:
+    return "; ".join(str(p) for p in problems_from_validation(exc))
+
+
+def _accepted(output: AgentOutput) -> Cond:
+    message = "; ".join(["Agent reconciled", *output.notes])
+    return Cond(ACCEPTED, True, "Reconciled", message)
+
+
+def _deployment_name(output: AgentOutput | None, name: str) -> str:
+    for obj in output.objects if output else []:
+        if obj.get("kind") == "Deployment":
+            return str(obj["metadata"]["name"])
+    return name
+
+
+async def reconcile_agent(ctl: Controller, namespace: str, name: str) -> None:
+    key = ("Agent", namespace, name)
+    body = ctl.cache.get("Agent", namespace, name)
+    if body is None:
+        await ctl.sink.delete_agent(namespace, name)
+        ctl.forget(key)
+        return
+    if (body.get("metadata") or {}).get("deletionTimestamp"):
+        return  # going away: Kubernetes deletes the owned objects
+    ctl.check_fresh(key, body)
+    generation = int(body["metadata"].get("generation") or 0)
+
+    output: AgentOutput | None = None
+    try:
+        agent = Agent.model_validate(body)
+    except ValidationError as exc:
+        accepted = Cond(ACCEPTED, False, "InvalidSpec", invalid_spec_message(exc))
+    else:
+        refs = await gather(ctl, agent, agent_references(agent))
+        try:
+            output = translate_agent(agent, refs, ctl.settings.translate)
+        except TranslationFailed as exc:
+            accepted = Cond(ACCEPTED, False, "TranslationFailed", str(exc))
+        else:
+            accepted = _accepted(output)
+
+    apply_error: KubeError | None = None
+    if output is not None:
+        labels = {**MANAGED_BY, OWNER_LABEL: name}
+        try:
+            await apply_owned(ctl, body, output.objects, labels)
+        except KubeError as exc:
+            if exc.status == 0 or exc.status >= 500:
+                raise  # the API server is unwell: retry with backoff, status unchanged
+            apply_error = exc
+            accepted = Cond(ACCEPTED, False, "ApplyFailed", f"applying objects failed: {exc}")
+
+    deploy_name = _deployment_name(output, name)
+    ready = ready_condition(namespace, deploy_name, ctl.cache.deployment(namespace, deploy_name))
+    status = build_status(body.get("status"), [accepted, ready], generation)
+    await ctl.write_status(body, status)
+    await _sink(ctl, body, output, accepted)
+    if apply_error is not None:
+        raise apply_error  # retry with backoff: RBAC or quota may be fixed meanwhile
+
+
+async def _sink(
+    ctl: Controller,
+    body: dict[str, Any],
+    output: AgentOutput | None,
+    accepted: Cond,
+) -> None:
+    meta = body["metadata"]
+    resource = {k: v for k, v in body.items() if k != "status"}
+    config_hash = output.config_hash if output else ""
+    fingerprint = hashlib.sha256(
+        json.dumps(
+            [meta.get("generation"), accepted.status, accepted.message, config_hash],
+            default=str,
+        ).encode()
+    ).hexdigest()
+    key = ("Agent", meta["namespace"], meta["name"])
+    if ctl.sunk.get(key) == fingerprint:
+        return
+    accepted_ok = bool(accepted.status) and output is not None
+    record = AgentRecord(
+        namespace=meta["namespace"],
+        name=meta["name"],
+        resource=resource,
+        accepted=accepted_ok,
+        message=accepted.message,
+        config=output.config if output and accepted_ok else None,
+        card=output.card if output and accepted_ok else None,
+        config_hash=config_hash,
+    )
+    await ctl.sink.upsert_agent(record)
+    ctl.sunk[key] = fingerprint

@@ -1,0 +1,139 @@
+"""The state one operator process shares between its reconcilers, and the status writer.
+
+`Controller` holds the client, the caches, the two work queues, the sink and the small
+in-memory bookkeeping that makes reconciles cheap and correct:
+
+- `applied`: which owned objects were applied last for an owner (pruning lists the
+  cluster only when that set changes, or on the first reconcile after a start);
+- `pending`: the resourceVersion of our last status write per object, so a reconcile
+  waits (briefly) for the cache to show it instead of acting on an older read;
+- `sunk`: a fingerprint of the last record handed to the sink per object.
+
+Created by operator.py; every handler module receives it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bosun.controller.kube.client import Conflict, KubeClient, KubeError, NotFound
+from bosun.controller.kube.index import Cache
+from bosun.controller.kube.settings import ControllerSettings
+from bosun.controller.kube.sink import ReconcileSink
+from bosun.controller.kube.status import status_patch
+from bosun.controller.kube.workqueue import QueueKey, Requeue, WorkQueue
+
+Obj = dict[str, Any]
+ObjKey = tuple[str, str, str, str]  # (apiVersion, kind, namespace, name)
+
+PENDING_WAIT = 5.0  # seconds to wait for the cache to show our own write
+NAMESPACE_LABELS_TTL = 30.0
+
+
+def key_of(body: Mapping[str, Any]) -> QueueKey:
+    meta = body.get("metadata") or {}
+    return (str(body.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name")))
+
+
+def _rv_at_least(seen: str, wanted: str) -> bool:
+    """Whether resourceVersion `seen` is `wanted` or newer (etcd's are integers)."""
+    if seen == wanted:
+        return True
+    try:
+        return int(seen) >= int(wanted)
+    except ValueError:
+        return False
+
+
+@dataclass
+class Controller:
+    settings: ControllerSettings
+    client: KubeClient
+    cache: Cache
+    sink: ReconcileSink
+    reconciles: WorkQueue
+    discoveries: WorkQueue
+    applied: dict[QueueKey, set[ObjKey]] = field(default_factory=dict)
+    pending: dict[QueueKey, tuple[str, float]] = field(default_factory=dict)
+    sunk: dict[QueueKey, str] = field(default_factory=dict)
+    discovery_failures: dict[QueueKey, int] = field(default_factory=dict)
+    discovering: set[QueueKey] = field(default_factory=set)  # discovery loop scheduled
+    _ns_labels: dict[str, tuple[float, dict[str, str]]] = field(default_factory=dict)
+
+    def forget(self, key: QueueKey) -> None:
+        """Drop what is remembered about an object that is gone."""
+        self.applied.pop(key, None)
+        self.pending.pop(key, None)
+        self.sunk.pop(key, None)
+        self.discovery_failures.pop(key, None)
+        self.discovering.discard(key)
+        self.reconciles.forget(key)
+        self.discoveries.forget(key)
+
+    def reset(self) -> None:
+        """Forget bookkeeping that another leader may have invalidated."""
+        self.applied.clear()
+        self.pending.clear()
+        self.sunk.clear()
+        self.discovery_failures.clear()
+        self.discovering.clear()
+
+    def check_fresh(self, key: QueueKey, body: Mapping[str, Any]) -> None:
+        """Raise Requeue while the cache has not yet shown our last status write."""
+        pending = self.pending.get(key)
+        if pending is None:
+            return
+        rv, at = pending
+        seen = str((body.get("metadata") or {}).get("resourceVersion") or "")
+        if _rv_at_least(seen, rv) or time.monotonic() - at > PENDING_WAIT:
+            del self.pending[key]
+            return
+        raise Requeue(0.1, f"waiting for the cache to show resourceVersion {rv}")
+
+    async def write_status(self, body: Mapping[str, Any], desired: Mapping[str, Any]) -> None:
+        """Patch `.status` to `desired` if it differs; conditional on the read's version."""
+        patch = status_patch(body.get("status"), desired)
+        if patch is None:
+            return
+        kind, namespace, name = key_of(body)
+        meta = body.get("metadata") or {}
+        try:
+            result = await self.client.patch_status(
+                str(body.get("apiVersion")),
+                kind,
+                namespace,
+                name,
+                patch,
+                resource_version=str(meta.get("resourceVersion") or "") or None,
+            )
+        except Conflict as exc:
+            raise Requeue(0.2, f"status write conflict: {exc.message}") from exc
+        except NotFound:
+            return  # deleted meanwhile: the deletion event reconciles it
+        new_rv = str((result.get("metadata") or {}).get("resourceVersion") or "")
+        if new_rv:
+            self.pending[(kind, namespace, name)] = (new_rv, time.monotonic())
+
+    async def namespace_labels(self, namespaces: set[str]) -> dict[str, dict[str, str]]:
+        """Labels of namespaces (for allowedNamespaces selectors), cached for 30 s.
+
+        Unknown or unreadable namespaces have no labels (a selector then does not match).
+        """
+        out: dict[str, dict[str, str]] = {}
+        now = time.monotonic()
+        for ns in sorted(namespaces):
+            cached = self._ns_labels.get(ns)
+            if cached is not None and now - cached[0] < NAMESPACE_LABELS_TTL:
+                out[ns] = cached[1]
+                continue
+            try:
+                found = await self.client.get("v1", "Namespace", None, ns)
+            except KubeError:
+                found = None
+            labels = dict(((found or {}).get("metadata") or {}).get("labels") or {})
+            self._ns_labels[ns] = (now, labels)
+            out[ns] = labels
+        return out

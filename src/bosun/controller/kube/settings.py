@@ -1,0 +1,63 @@
+"""Settings of the operator (`bosun controlplane` builds them from its flags and env).
+
+Defaults suit a controller running in-cluster with one Deployment of two replicas; tests
+and the benchmark point `api_server` at the Kubernetes emulator and shorten the timings.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+
+from bosun.controller.translate.interface import TranslateOptions
+
+
+@dataclass(frozen=True)
+class ControllerSettings:
+    """What `run_operator` needs to know. Every field has a production default."""
+
+    watch_namespaces: tuple[str, ...] = ()
+    """Namespaces to watch; empty means all (cluster-wide, needs a ClusterRole)."""
+
+    api_server: str | None = None
+    """Kubernetes API URL. None: in-cluster service account, else KUBECONFIG/~/.kube/config."""
+    api_token: str | None = None
+    """Bearer token to use with `api_server` (tests use any string)."""
+
+    field_manager: str = "bosun"
+    translate: TranslateOptions = field(default_factory=TranslateOptions)
+
+    workers: int = 16
+    """Concurrent reconciles of Agents, ModelConfigs and MCPServers."""
+    discovery_workers: int = 8
+    """Concurrent MCP tool discoveries (separate, so a slow server never delays a reconcile)."""
+    discovery_interval: float = 60.0
+    """Seconds between two discoveries of the same server."""
+    discovery_backoff: float = 5.0
+    """First retry delay after a failed discovery; doubles up to `discovery_interval`."""
+    retry_backoff: float = 0.5
+    """First retry delay after a failed reconcile; doubles up to `max_retry_backoff`."""
+    max_retry_backoff: float = 60.0
+
+    leader_election: bool = True
+    """Two replicas are safe: only the holder of the Lease reconciles."""
+    lease_name: str = "bosun-controller"
+    lease_namespace: str | None = None
+    """Default: $POD_NAMESPACE, else the first watched namespace, else "default"."""
+    lease_duration: float = 15.0
+    lease_renew_interval: float = 5.0
+    identity: str = field(default_factory=lambda: f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
+
+    handle_signals: bool = False
+    """Let kopf install SIGINT/SIGTERM handlers (only when the operator runs alone)."""
+    watch_timeout: float = 300.0
+    """Server-side timeout of each watch request (kopf then re-watches from where it was)."""
+
+    def effective_lease_namespace(self) -> str:
+        if self.lease_namespace:
+            return self.lease_namespace
+        if os.environ.get("POD_NAMESPACE"):
+            return os.environ["POD_NAMESPACE"]
+        return self.watch_namespaces[0] if self.watch_namespaces else "default"

@@ -1,0 +1,197 @@
+"""Fixtures for the operator's integration tests: the emulator over HTTP and a live operator.
+
+The operator runs for real (`run_operator`, kopf inside) against `tests/fakes/kube_emulator`
+served on a 127.0.0.1 port, cluster-wide; tests act as a user would (apply, patch, delete
+over the API) and wait for the operator to converge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import kmock
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fakes"))
+
+from kube_emulator import KubeEmulator, declare_kagent_kinds
+
+from bosun.controller.kube.client import KubeClient
+from bosun.controller.kube.context import Controller
+from bosun.controller.kube.operator import run_operator
+from bosun.controller.kube.settings import ControllerSettings
+from bosun.controller.kube.sink import AgentRecord, ToolServerRecord
+
+EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "examples"
+
+
+@dataclass
+class RecordingSink:
+    agents: dict[tuple[str, str], AgentRecord] = field(default_factory=dict)
+    tools: dict[tuple[str, str, str], ToolServerRecord] = field(default_factory=dict)
+    deleted: list[tuple[str, ...]] = field(default_factory=list)
+    calls: int = 0
+
+    async def upsert_agent(self, record: AgentRecord) -> None:
+        self.calls += 1
+        self.agents[(record.namespace, record.name)] = record
+
+    async def delete_agent(self, namespace: str, name: str) -> None:
+        self.calls += 1
+        self.agents.pop((namespace, name), None)
+        self.deleted.append(("Agent", namespace, name))
+
+    async def upsert_tools(self, record: ToolServerRecord) -> None:
+        self.calls += 1
+        self.tools[(record.kind, record.namespace, record.name)] = record
+
+    async def delete_tools(self, kind: str, namespace: str, name: str) -> None:
+        self.calls += 1
+        self.tools.pop((kind, namespace, name), None)
+        self.deleted.append((kind, namespace, name))
+
+
+async def eventually(check: Callable[[], Any], within: float = 10.0, what: str = "") -> Any:
+    """Poll `check` until it returns something truthy without raising; fail after `within` s."""
+    deadline = time.monotonic() + within
+    last: Any = None
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+            last = result
+        except (KeyError, AssertionError, IndexError, TypeError) as exc:
+            last = exc
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what or check}: last {last!r}")
+        await asyncio.sleep(0.05)
+
+
+class Cluster:
+    """The emulator seen by a user: apply manifests, patch, delete, read objects."""
+
+    def __init__(self, emulator: KubeEmulator, url: str) -> None:
+        self.emulator = emulator
+        self.url = url
+        self.user = KubeClient(
+            ControllerSettings(api_server=url, api_token="user", field_manager="kubectl")
+        )
+
+    async def apply(self, *docs: dict[str, Any] | str) -> None:
+        for doc in docs:
+            for obj in yaml.safe_load_all(doc) if isinstance(doc, str) else [doc]:
+                if obj:
+                    await self.user.apply(obj)
+
+    def get(self, resource: str, namespace: str, name: str) -> dict[str, Any]:
+        return self.emulator.get(resource, namespace, name)
+
+    def exists(self, resource: str, namespace: str, name: str) -> bool:
+        try:
+            self.get(resource, namespace, name)
+        except KeyError:
+            return False
+        return True
+
+    def condition(self, resource: str, namespace: str, name: str, type_: str) -> dict[str, Any]:
+        status = self.get(resource, namespace, name).get("status") or {}
+        for cond in status.get("conditions") or []:
+            if cond["type"] == type_:
+                return dict(cond)
+        raise KeyError(type_)
+
+    async def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
+        await self.user.delete(api_version, kind, namespace, name)
+
+    async def set_deployment_status(self, namespace: str, name: str, available: int) -> None:
+        """What the deployment controller would report."""
+        deployment = self.get("apps/v1/deployments", namespace, name)
+        replicas = (deployment.get("spec") or {}).get("replicas", 1)
+        await self.emulator.patch_status(
+            "apps/v1/deployments",
+            namespace,
+            name,
+            {
+                "observedGeneration": deployment["metadata"]["generation"],
+                "replicas": replicas,
+                "updatedReplicas": replicas,
+                "readyReplicas": available,
+                "availableReplicas": available,
+            },
+        )
+
+
+@pytest.fixture
+async def cluster() -> AsyncIterator[Cluster]:
+    async with KubeEmulator() as emulator, kmock.Server(emulator) as server:
+        declare_kagent_kinds(emulator)
+        c = Cluster(emulator, str(server.url).rstrip("/"))
+        yield c
+        await c.user.close()
+
+
+@dataclass
+class Operator:
+    controller: Controller
+    sink: RecordingSink
+    task: asyncio.Task[None]
+
+    async def idle(self, within: float = 10.0) -> None:
+        """Wait until the reconcile queue has been empty and idle for a moment."""
+        quiet_since: float | None = None
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if self.controller.reconciles.idle:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since > 0.3:
+                    return
+            else:
+                quiet_since = None
+            await asyncio.sleep(0.05)
+        pytest.fail("the operator did not settle")
+
+
+def operator_settings(url: str, **overrides: Any) -> ControllerSettings:
+    base = ControllerSettings(
+        api_server=url,
+        api_token="operator",
+        workers=4,
+        discovery_workers=2,
+        discovery_interval=1.0,
+        discovery_backoff=0.2,
+        retry_backoff=0.1,
+        max_retry_backoff=1.0,
+        leader_election=False,
+        watch_timeout=30,
+    )
+    return replace(base, **overrides)
+
+
+async def start_operator(settings: ControllerSettings, sink: RecordingSink) -> Operator:
+    ready = asyncio.Event()
+    holder: list[Controller] = []
+    task = asyncio.create_task(run_operator(settings, sink, ready=ready, controller=holder))
+    await asyncio.wait_for(ready.wait(), 10)
+    return Operator(holder[0], sink, task)
+
+
+async def stop_operator(op: Operator) -> None:
+    op.task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+        await asyncio.wait_for(op.task, 10)
+
+
+@pytest.fixture
+async def operator(cluster: Cluster) -> AsyncIterator[Operator]:
+    op = await start_operator(operator_settings(cluster.url), RecordingSink())
+    yield op
+    await stop_operator(op)
