@@ -182,6 +182,14 @@ class AgentConfig(ConfigModel):
     remote_agents: list[RemoteAgentSettings] = Field(default_factory=list)
     memory: MemorySettings | None = None
     compaction: CompactionSettings | None = None
+    max_llm_calls: int = Field(
+        default=25, ge=1, description="LLM round trips allowed in one turn before it stops."
+    )
+    max_tool_output_chars: int = Field(
+        default=50_000,
+        ge=100,
+        description="Tool results longer than this are truncated, with a visible marker.",
+    )
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=True)
