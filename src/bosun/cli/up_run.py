@@ -1,0 +1,268 @@
+"""The body of `bosun up` (see up.py for what it composes), as one async function.
+
+Kept out of up.py so that importing the command stays cheap; everything heavy is imported
+when `bosun up` actually runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bosun.cli.up_models import ModelChoice, choose
+
+log = logging.getLogger("bosun.up")
+MOCK_SCRIPT = Path("mockllm") / "script.yaml"  # in the manifests' directory
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    directory: Path
+    port: int
+    mock_llm: bool
+    mock_llm_port: int
+    mock_llm_script: Path | None
+    data_dir: Path | None
+    wait: float
+
+
+class UpError(Exception):
+    """Something that keeps `bosun up` from starting, said plainly."""
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _log_to_file(path: Path) -> None:
+    """Everything Bosun logs in this process goes to one file (the terminal shows progress)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for noisy in ("sqlalchemy", "alembic", "httpx", "uvicorn.access", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _manifests(directory: Path) -> list[dict[str, Any]]:
+    from bosun.api.manifests import load_manifests
+    from bosun.cli.resources import manifest_bodies
+
+    if not directory.exists():
+        raise UpError(f"{directory}: no such file or directory (use -f DIR)")
+    manifests = load_manifests([directory])
+    if manifests.errors:
+        problems = "\n  ".join(str(p) for p in manifests.errors)
+        raise UpError(f"the manifests in {directory} have problems:\n  {problems}")
+    return manifest_bodies(manifests)
+
+
+def _with_model(bodies: list[dict[str, Any]], choice: ModelChoice) -> list[dict[str, Any]]:
+    """DIR's objects with the chosen provider's replacing those of the same kind and name."""
+
+    def key(body: dict[str, Any]) -> tuple[str, str, str]:
+        meta = body.get("metadata") or {}
+        return (str(body.get("kind")), str(meta.get("namespace") or "default"), str(meta["name"]))
+
+    replaced = {key(b) for b in choice.bodies}
+    return [b for b in bodies if key(b) not in replaced] + choice.bodies
+
+
+class _Uvicorn:
+    """uvicorn.Server without its own signal handling: `bosun up` handles Ctrl-C itself."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                yield
+
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+        )
+        self.server = Server(config)
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()  # raises what stopped it
+                raise UpError("the control plane stopped while starting")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self.task, 5)
+
+
+async def run_up(options: UpOptions) -> int:
+    console = Console(stderr=False, highlight=False)
+    try:
+        return await _run(options, console)
+    except UpError as exc:
+        console.print(f"[red]bosun up:[/] {exc}")
+        return 1
+
+
+async def _run(options: UpOptions, console: Console) -> int:
+    from bosun.cli.resources import apply_bodies
+    from bosun.cli.restclient import ControlPlane
+    from bosun.cli.up_progress import summary, wait_for_workloads
+    from bosun.controller.local.supervisor import LocalSupervisor
+    from bosun.server.app import create_app
+    from bosun.server.db.engine import Database
+    from bosun.server.routes import workload_logs
+    from bosun.server.settings import Settings
+    from bosun.server.store_db import DbResourceStore
+
+    settings = (
+        Settings(mode="local", auth="none", data_dir=options.data_dir)
+        if options.data_dir is not None
+        else Settings(mode="local", auth="none")
+    )
+    data_dir = settings.data_dir
+    bodies = _manifests(options.directory)
+    choice = choose(options.directory if options.directory.is_dir() else Path("."))
+    if choice.problems:
+        raise UpError("; ".join(choice.problems))
+    bodies = _with_model(bodies, choice)
+    if not _port_free(options.port):
+        raise UpError(
+            f"port {options.port} is in use (another `bosun up`?); choose one with --port"
+        )
+    script = options.mock_llm_script or options.directory / MOCK_SCRIPT
+    if options.mock_llm and not _port_free(options.mock_llm_port):
+        raise UpError(f"port {options.mock_llm_port} for the mock LLM is in use (--mock-llm-port)")
+    _log_to_file(data_dir / "logs" / "bosun-up.log")
+    url = f"http://127.0.0.1:{options.port}"
+
+    async with contextlib.AsyncExitStack() as stack:
+        db = await Database.open(settings.resolved_database_url())
+        stack.push_async_callback(db.close)
+        store = DbResourceStore.for_database(db, settings.secret_key_file)
+        stack.callback(store.close)
+        supervisor = LocalSupervisor(store, data_dir=data_dir, controlplane_url=url)
+        app = create_app(
+            settings,
+            database=db,
+            store=store,
+            endpoint=lambda agent: supervisor.agent_url(agent.namespace, agent.name),
+        )
+        app.state.workload_logs = supervisor.log_path
+        app.include_router(workload_logs.router)
+        _routes_first(app, workload_logs.router)
+
+        mock_line = await _start_mock(stack, options, script, data_dir)
+        server = _Uvicorn(app, options.port)
+        await server.start()
+        stack.push_async_callback(server.stop)
+        run_task = asyncio.create_task(supervisor.run(), name="local supervisor")
+        stack.push_async_callback(_stop_supervisor, supervisor, run_task)
+
+        stop = asyncio.Event()
+        _on_signals(stop)
+        with ControlPlane(url) as client:
+            failures = await asyncio.to_thread(apply_bodies, client, bodies, echo=False)
+        for failure in failures:
+            console.print(f"[red]not applied:[/] {failure}")
+        waiting = asyncio.create_task(
+            wait_for_workloads(supervisor, console, url, within=options.wait)
+        )
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({waiting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if waiting.done() and not stop.is_set():
+            model = f"{choice.provider} ({choice.reason})" if choice.reason else choice.provider
+            lines = [("control plane", f"{url}   (API docs {url}/docs)"), ("model", model)]
+            if mock_line:
+                lines.append(("mock LLM", mock_line))
+            lines.append(("data dir", f"{data_dir}   (logs: bosun logs agent/NAME)"))
+            summary(console, waiting.result(), proxy=url, lines=lines)
+            await stop.wait()
+        waiting.cancel()
+        stopped.cancel()
+        count = sum(1 for w in supervisor.workloads.values() if w.process is not None)
+        console.print(f"stopping {count} workload(s) ...")
+    console.print("stopped; nothing left running")
+    return 0
+
+
+async def _start_mock(
+    stack: contextlib.AsyncExitStack, options: UpOptions, script: Path, data_dir: Path
+) -> str | None:
+    if not options.mock_llm:
+        return None
+    from bosun.mockllm.harness import MockLLM
+    from bosun.mockllm.script import MockScriptError
+
+    if not script.is_file():  # noqa: ASYNC240 - one stat at start
+        raise UpError(f"--mock-llm: no script at {script} (give --mock-llm-script FILE)")
+    handler = logging.FileHandler(data_dir / "logs" / "mockllm.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    mock_logger = logging.getLogger("bosun.mockllm")
+    mock_logger.addHandler(handler)
+    mock_logger.setLevel(logging.INFO)
+    mock_logger.propagate = False
+    try:
+        mock = MockLLM(script, port=options.mock_llm_port)
+    except MockScriptError as exc:
+        raise UpError(f"--mock-llm: {exc}") from None
+    await stack.enter_async_context(mock)
+    return f"{mock.openai_base_url}   (script {script}, log {data_dir / 'logs' / 'mockllm.log'})"
+
+
+def _routes_first(app: Any, router: Any) -> None:
+    """Put a router's routes before any catch-all mount (e.g. the UI's static files)."""
+    paths = {route.path for route in router.routes}
+    ours = [r for r in app.router.routes if getattr(r, "path", None) in paths]
+    rest = [r for r in app.router.routes if r not in ours]
+    app.router.routes[:] = ours + rest
+
+
+def _on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    state = {"count": 0}
+
+    def handle() -> None:
+        state["count"] += 1
+        if state["count"] > 1:  # a second Ctrl-C: stop waiting for graceful exits
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, handle)
+
+
+async def _stop_supervisor(supervisor: Any, task: asyncio.Task[None]) -> None:
+    await supervisor.stop()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
