@@ -1,0 +1,141 @@
+"""The bridge's HTTP side and its entry point `run_bridge` (called by `bosun mcp-bridge`).
+
+Routes: `<path>` (default /mcp) Streamable HTTP, both protocol eras; `/sse` + `/messages/`
+the legacy HTTP+SSE transport; `/healthz` 200 once the child's MCP session is initialized,
+503 with the reason otherwise. The child is started by the app's lifespan, so it is warm
+before the first request, and stopped when the app stops (SIGTERM / Ctrl-C included).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shlex
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import anyio
+from mcp.server.sse import SseServerTransport
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bosun.mcpbridge.proxy import ForwardingServer
+from bosun.mcpbridge.supervisor import ChildSupervisor
+
+logger = logging.getLogger("bosun.mcpbridge")
+
+SSE_PATH = "/sse"
+MESSAGES_PATH = "/messages/"
+HEALTH_PATH = "/healthz"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def create_app(
+    supervisor: ChildSupervisor,
+    *,
+    path: str = "/mcp",
+    host: str = "127.0.0.1",
+    wait_timeout: float = 15.0,
+) -> Starlette:
+    """The ASGI app; its lifespan runs `supervisor` (the child) for as long as it serves."""
+    forwarding = ForwardingServer(
+        supervisor, name=f"bosun-mcp-bridge ({supervisor.argv[0]})", wait_timeout=wait_timeout
+    )
+    security = _security_for(host)
+    manager = StreamableHTTPSessionManager(app=forwarding.server, security_settings=security)
+    sse = SseServerTransport(MESSAGES_PATH, security_settings=security)
+
+    async def sse_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with sse.connect_sse(scope, receive, send) as (read_stream, write_stream):
+                await forwarding.server.run(
+                    read_stream, write_stream, forwarding.server.create_initialization_options()
+                )
+        except ValueError:
+            pass  # refused by the Host/Origin check; the 4xx answer has been sent
+
+    async def healthz(request: Request) -> JSONResponse:
+        status = supervisor.status()
+        return JSONResponse(status.as_json(), status_code=200 if status.ready else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with manager.run(), anyio.create_task_group() as tg:
+            tg.start_soon(supervisor.run)
+            try:
+                yield
+            finally:
+                tg.cancel_scope.cancel()
+
+    routes: list[Route | Mount] = [
+        Route(path, endpoint=StreamableHTTPASGIApp(manager)),
+        Route(SSE_PATH, endpoint=_AsgiEndpoint(sse_endpoint), methods=["GET"]),
+        Mount(MESSAGES_PATH, app=sse.handle_post_message),
+        Route(HEALTH_PATH, endpoint=healthz, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+class _AsgiEndpoint:
+    """Makes Starlette treat a plain coroutine function as a raw ASGI app, not a handler."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def _security_for(host: str) -> TransportSecuritySettings | None:
+    # Same policy as the SDK's own apps: a loopback-only bridge refuses other Host headers
+    # (DNS rebinding from a browser); one listening on a pod IP is reached by Service name.
+    if host not in _LOOPBACK:
+        return None
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+    )
+
+
+def run_bridge(
+    argv: Sequence[str],
+    *,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    path: str = "/mcp",
+    init_timeout: float = 60.0,
+    wait_timeout: float = 15.0,
+    log_level: str = "info",
+) -> None:
+    """Serve `argv` (a stdio MCP server) over HTTP until SIGTERM / SIGINT; blocks."""
+    import uvicorn
+
+    supervisor = ChildSupervisor(argv, init_timeout=init_timeout)
+    app = create_app(supervisor, path=path, host=host, wait_timeout=wait_timeout)
+    shown_host = f"[{host}]" if ":" in host else host
+    logger.info(
+        "mcp-bridge: serving %s on http://%s:%d%s (legacy SSE: %s, readiness: %s)",
+        shlex.join(argv),
+        shown_host,
+        port,
+        path,
+        SSE_PATH,
+        HEALTH_PATH,
+    )
+    config: Any = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        # Open SSE / GET streams would otherwise hold shutdown (and the child) forever.
+        timeout_graceful_shutdown=3,
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
