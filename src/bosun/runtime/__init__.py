@@ -1,0 +1,21 @@
+"""The agent process (`bosun agent`): serves A2A, runs the agent loop, calls tools.
+
+Knows nothing of Kubernetes: it reads config.json (bosun.api.config) and talks to the
+control plane over HTTP. Map (one concept per module):
+
+- app          the HTTP app: card, /health, JSON-RPC; starts `service` in the background
+- card         agent-card.json as served to v1.0 and v0.3 clients
+- service      a2a-sdk request handler + executor + engine + stores, wired together
+- executor     the a2a-sdk AgentExecutor: engine events -> A2A task updates (the seam)
+- protocol     Bosun's A2A DataPart/metadata formats (tool calls, approvals, usage)
+- turn         one turn of the engine loop, reported to a sink
+- pending      calls waiting for the user and resolving them from the user's answer
+- engine       the pydantic-ai Agent built from config.json
+- models       config.json model settings -> engine model (the only provider switch)
+- toolsets/    MCP servers, approval, remote agents, ask_user, timeout, truncation
+- sessions     contextId -> history, from events in a store (store/: SQLite, control plane)
+- taskstore    the a2a-sdk TaskStore, persisted through the same store
+- compaction   summarising older turns of long sessions
+- telemetry    OpenTelemetry spans exported over OTLP
+- errors       failures as messages a person can act on
+"""

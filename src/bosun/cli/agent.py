@@ -1,0 +1,84 @@
+"""`bosun agent --config DIR`: run one agent as an A2A server (the agent pod's process).
+
+Registered by bosun.cli.main. Reads config.json and agent-card.json from DIR (the
+translator writes them; in a cluster they are a mounted Secret) and serves A2A with
+uvicorn. The runtime (bosun.runtime.app) is imported inside the command so other
+`bosun` commands stay fast, and it defers its own heavy imports until after the server
+accepts connections.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("agent")(agent)
+
+
+def agent(
+    config: Path = typer.Option(
+        ..., "--config", "-c", help="Directory with config.json and agent-card.json."
+    ),
+    host: str = typer.Option("0.0.0.0", help="Address to listen on."),
+    port: int = typer.Option(8080, help="Port to listen on."),
+    public_url: str | None = typer.Option(
+        None,
+        "--public-url",
+        envvar="BOSUN_AGENT_URL",
+        help="URL clients reach this agent at; replaces the URL in the agent card.",
+    ),
+    data_dir: Path | None = typer.Option(
+        None,
+        "--data-dir",
+        envvar="BOSUN_AGENT_DATA",
+        help="Where sessions are kept when BOSUN_URL is not set (SQLite).",
+    ),
+    log_level: str = typer.Option(
+        os.environ.get("BOSUN_LOG_LEVEL", "info"), help="debug, info, warning or error."
+    ),
+) -> None:
+    """Run an agent: A2A server, agent loop, MCP tools and approvals."""
+    import logging
+
+    from pydantic import ValidationError
+
+    from bosun.api.config import CONFIG_FILE, AgentConfig
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # HTTP client libraries log every request at INFO; that is noise in an agent's log.
+    for noisy in ("httpx", "httpx2", "httpcore", "mcp", "fastmcp"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        agent_config = AgentConfig.load(config)
+    except FileNotFoundError:
+        typer.echo(f"bosun agent: {config / CONFIG_FILE} not found", err=True)
+        raise typer.Exit(2) from None
+    except (ValidationError, ValueError) as exc:
+        typer.echo(f"bosun agent: {config / CONFIG_FILE} is invalid:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+
+    import uvicorn
+
+    from bosun.runtime.app import create_app
+    from bosun.runtime.card import CardError
+
+    try:
+        app = create_app(config, public_url=public_url, data_dir=data_dir, config=agent_config)
+    except CardError as exc:
+        typer.echo(f"bosun agent: {exc}", err=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

@@ -1,0 +1,140 @@
+"""The HTTP app of `bosun agent`: A2A JSON-RPC, the agent card and /health.
+
+Built by `create_app` (the CLI runs it under uvicorn; tests too). Start-up is split for a
+fast cold start: the card and /health are served by this light module at once, while the
+A2A service (a2a-sdk server, pydantic-ai, provider SDKs) is imported and built in the
+background (`bosun.runtime.service`). A JSON-RPC request that arrives meanwhile waits for
+it. Nothing at start touches the network.
+
+Routes:
+    POST /                               A2A JSON-RPC (v1.0 and v0.3 methods), SSE streams
+    GET  /.well-known/agent-card.json    the card (also /.well-known/agent.json for v0.3)
+    GET  /health                         {"status": "ok"|"starting"|"error", ...}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bosun.api.config import AgentConfig
+from bosun.runtime.card import has_url, load_card, served_card
+
+log = logging.getLogger("bosun.runtime")
+
+SERVICE_START_TIMEOUT = 120.0
+"""How long a request waits for the service to finish starting before it gets an error."""
+
+
+class Runtime:
+    """Holds the service once it is built; requests wait for it."""
+
+    def __init__(self, config: AgentConfig, card: dict[str, Any], *, data_dir: Path | None) -> None:
+        self.config = config
+        self.card = card
+        self.data_dir = data_dir
+        self.service: Any = None
+        self.error: str | None = None
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._build(), name="a2a service start")
+
+    async def _build(self) -> None:
+        try:
+            # Import in a thread: the event loop keeps serving the card meanwhile.
+            module = await asyncio.to_thread(importlib.import_module, "bosun.runtime.service")
+            self.service = module.build_service(self.config, self.card, data_dir=self.data_dir)
+        except Exception as exc:
+            log.exception("the A2A service could not start")
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._ready.set()
+
+    async def ready(self) -> Any:
+        async with asyncio.timeout(SERVICE_START_TIMEOUT):
+            await self._ready.wait()
+        if self.service is None:
+            raise RuntimeError(self.error or "the A2A service did not start")
+        return self.service
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+        if self.service is not None:
+            await self.service.close()
+
+
+def create_app(
+    config_dir: Path,
+    *,
+    public_url: str | None = None,
+    data_dir: Path | None = None,
+    config: AgentConfig | None = None,
+) -> Starlette:
+    """The ASGI app for the agent in `config_dir` (config.json + agent-card.json).
+
+    `public_url` replaces the URLs in the card (the address clients use to reach this
+    process); without it the card's own URL is used, or, if it has none, the URL the
+    card was requested on.
+    """
+    config = config or AgentConfig.load(config_dir)
+    card = load_card(config_dir, config)
+    runtime = Runtime(config, card, data_dir=data_dir)
+    fixed_card = served_card(card, url=public_url) if public_url or has_url(card) else None
+
+    async def agent_card(request: Request) -> Response:
+        body = fixed_card or served_card(card, url=str(request.base_url))
+        return JSONResponse(body)
+
+    async def health(request: Request) -> Response:
+        if runtime.error is not None:
+            return JSONResponse({"status": "error", "error": runtime.error}, status_code=503)
+        status = "ok" if runtime.service is not None else "starting"
+        return JSONResponse({"status": status, "agent": config.name})
+
+    async def rpc(request: Request) -> Response:
+        try:
+            service = await runtime.ready()
+        except (RuntimeError, TimeoutError) as exc:
+            return JSONResponse(
+                {
+                    "jsonrpc": "2.0",
+                    "id": None,
+                    "error": {"code": -32603, "message": f"agent not available: {exc}"},
+                },
+                status_code=503,
+            )
+        response: Response = await service.dispatcher.handle_requests(request)
+        return response
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    routes = [
+        Route("/", rpc, methods=["POST"]),
+        Route("/.well-known/agent-card.json", agent_card, methods=["GET"]),
+        Route("/.well-known/agent.json", agent_card, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,69 @@
+"""Failures of a turn as messages a person can act on (one mapping, used by the executor).
+
+User errors (configuration: API key, model name), model/provider errors (rate limits,
+outages, context window) and tool errors are told apart, each with what to do next.
+Secrets never appear: provider bodies are shortened and API keys are never part of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic_ai import exceptions as engine_errors
+
+from bosun.runtime.models import ModelConfigError
+from bosun.runtime.store import StoreError
+
+if TYPE_CHECKING:
+    from bosun.runtime.engine import Engine
+
+_MAX = 300
+
+
+def _short(text: object) -> str:
+    value = str(text).strip().replace("\n", " ")
+    return value if len(value) <= _MAX else value[:_MAX] + "…"
+
+
+def describe_failure(exc: BaseException, engine: Engine) -> str:
+    model = engine.model_name
+    if isinstance(exc, engine_errors.UsageLimitExceeded):
+        limit = engine.limits.max_llm_calls
+        return (
+            f"Stopped: the agent made {limit} LLM calls in this turn without finishing "
+            f"(limit max_llm_calls = {limit}). Send another message to let it continue, "
+            "or raise the limit."
+        )
+    if isinstance(exc, engine_errors.ModelAuthenticationError):
+        return (
+            f"The model provider rejected the credentials for model {model!r}: check the "
+            "API key in the ModelConfig's secret."
+        )
+    if isinstance(exc, engine_errors.ModelNotFoundError):
+        return f"The model provider does not know the model {model!r}: check the model name."
+    if isinstance(exc, engine_errors.ModelContextWindowExceededError):
+        return (
+            f"The conversation is too long for model {model!r}. Start a new session, or "
+            "enable context compaction for this agent."
+        )
+    if isinstance(exc, engine_errors.ModelRateLimitError | engine_errors.ModelQuotaExceededError):
+        return (
+            f"The model provider is rate limiting model {model!r} and retries did not help: "
+            f"{_short(exc)}. Try again in a moment."
+        )
+    if isinstance(exc, engine_errors.ModelConnectionError):
+        return f"The model provider could not be reached for model {model!r}: {_short(exc)}"
+    if isinstance(exc, engine_errors.ModelHTTPError):
+        return (
+            f"The model provider answered HTTP {exc.status_code} for model {model!r} "
+            f"(after retries): {_short(exc.body or exc)}"
+        )
+    if isinstance(exc, engine_errors.ModelAPIError):
+        return f"The model provider failed for model {model!r}: {_short(exc)}"
+    if isinstance(exc, engine_errors.UnexpectedModelBehavior):
+        return f"The model's answer could not be used: {_short(exc)}"
+    if isinstance(exc, ModelConfigError):
+        return f"The model is not configured correctly: {exc}"
+    if isinstance(exc, StoreError):
+        return f"The conversation could not be saved or read: {exc}"
+    return f"The agent failed unexpectedly ({type(exc).__name__}: {_short(exc)})."

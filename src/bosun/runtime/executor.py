@@ -1,0 +1,298 @@
+"""The a2a-sdk AgentExecutor: where the engine meets the A2A protocol.
+
+The a2a-sdk request handler calls `execute()` for every message on a task and `cancel()`
+on CancelTask (after which it cancels the asyncio task running `execute()`: the LLM call
+and any tool calls stop with it). One call of `execute()` is one turn:
+
+- a new prompt: run the agent on the session's history (contextId = session);
+- a message on a task paused in input-required: apply the user's decisions to the calls
+  stored as pending in the task (bosun.runtime.pending) and resume the engine with them:
+  approved calls run exactly as requested, without asking the model again.
+
+What happens is streamed as task updates (formats in bosun.runtime.protocol): working
+status messages with tool_call/tool_result DataParts, the answer as an `answer` artifact
+(token by token when the agent streams), and a final message with token usage in its
+metadata. Whatever fails ends the task FAILED with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from a2a.server.agent_execution import AgentExecutor, RequestContext
+from a2a.server.events import EventQueue
+from a2a.server.tasks import TaskUpdater
+from a2a.types import Message, Part, Task, TaskState, TaskStatus
+from google.protobuf import json_format
+from pydantic_ai import DeferredToolRequests, DeferredToolResults, capture_run_messages
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
+from pydantic_ai.usage import RunUsage
+
+from bosun.runtime import protocol
+from bosun.runtime.deps import TurnDeps
+from bosun.runtime.engine import Engine
+from bosun.runtime.errors import describe_failure
+from bosun.runtime.pending import METADATA_KEY, Pending, resolve
+from bosun.runtime.sessions import Sessions
+from bosun.runtime.turn import ToolStatus, close_open_calls, run_turn
+
+log = logging.getLogger("bosun.runtime")
+
+USER_HEADER = "x-bosun-user"
+"""Header the control plane sets to the authenticated user (recorded with the session)."""
+
+
+class A2ASink:
+    """Turns what happens in a turn into A2A task updates (one TaskUpdater per turn)."""
+
+    def __init__(self, updater: TaskUpdater, *, stream: bool) -> None:
+        self.updater = updater
+        self.stream = stream
+        self.answer_id = f"{updater.task_id}-answer"
+        self._streamed = False
+
+    async def _working(self, *parts: Part, metadata: dict[str, Any] | None = None) -> None:
+        await self.updater.update_status(
+            TaskState.TASK_STATE_WORKING,
+            message=self.updater.new_agent_message(list(parts)),
+            metadata=metadata,
+        )
+
+    async def text_delta(self, text: str) -> None:
+        await self.updater.add_artifact(
+            [protocol.text_part(text)],
+            artifact_id=self.answer_id,
+            name=protocol.ANSWER_ARTIFACT,
+            append=self._streamed,
+        )
+        self._streamed = True
+
+    async def model_text(self, text: str) -> None:
+        await self._working(protocol.text_part(text))
+
+    async def tool_call(self, call_id: str, name: str, arguments: Any) -> None:
+        await self._working(protocol.data_part(protocol.tool_call(call_id, name, arguments)))
+
+    async def tool_pending(self, call_id: str, name: str, arguments: Any) -> None:
+        data = protocol.tool_call(call_id, name, arguments, status="pending")
+        await self._working(protocol.data_part(data))
+
+    async def tool_result(self, call_id: str, name: str, status: ToolStatus, content: Any) -> None:
+        if status == "success":
+            data = protocol.tool_result(call_id, name, status=status, result=content)
+        else:
+            data = protocol.tool_result(
+                call_id, name, status=status, error=protocol.as_text(content)
+            )
+        await self._working(protocol.data_part(data))
+
+    async def emit(self, data: Mapping[str, Any]) -> None:
+        """Progress forwarded from a sub-agent (already in protocol shape)."""
+        await self._working(protocol.data_part(data))
+
+    async def start(self, *, clear_pending: bool) -> None:
+        metadata: dict[str, Any] | None = {METADATA_KEY: []} if clear_pending else None
+        await self.updater.update_status(TaskState.TASK_STATE_WORKING, metadata=metadata)
+
+    async def answer(self, text: str, usage: RunUsage, model: str) -> None:
+        await self.updater.add_artifact(
+            [protocol.text_part(text)],
+            artifact_id=self.answer_id,
+            name=protocol.ANSWER_ARTIFACT,
+            append=False,
+            last_chunk=True,
+        )
+        metadata = {protocol.USAGE_KEY: usage_json(usage, model)}
+        await self.updater.complete(
+            self.updater.new_agent_message([protocol.text_part(text)], metadata=metadata)
+        )
+
+    async def pause(self, pending: Pending, usage: RunUsage | None, model: str) -> None:
+        requests = pending.requests()
+        lines = [_describe_request(r) for r in requests]
+        metadata: dict[str, Any] = {}
+        if usage is not None:
+            metadata[protocol.USAGE_KEY] = usage_json(usage, model)
+        message = self.updater.new_agent_message(
+            [
+                protocol.data_part(protocol.input_required(requests)),
+                protocol.text_part("Waiting for your answer:\n" + "\n".join(lines)),
+            ],
+            metadata=metadata or None,
+        )
+        await self.updater.update_status(
+            TaskState.TASK_STATE_INPUT_REQUIRED,
+            message=message,
+            metadata={METADATA_KEY: pending.to_metadata()},
+        )
+
+    async def fail(self, text: str) -> None:
+        await self.updater.failed(self.updater.new_agent_message([protocol.text_part(text)]))
+
+
+def _describe_request(request: protocol.InputRequest) -> str:
+    where = f" (agent {request.agent})" if request.agent else ""
+    if request.kind == "question":
+        questions = "; ".join(str(q.get("question", "")) for q in request.questions or [])
+        return f"- question {request.id}{where}: {questions}"
+    return (
+        f"- approve {request.tool}({protocol.as_text(request.arguments)}) [id {request.id}]{where}"
+    )
+
+
+def usage_json(usage: RunUsage, model: str) -> dict[str, Any]:
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "total_tokens": usage.input_tokens + usage.output_tokens,
+        "requests": usage.requests,
+        "tool_calls": usage.tool_calls,
+        "model": model,
+    }
+
+
+def prompt_of(message: Message | None) -> str:
+    """The user's message as the model's prompt: text, and data parts as JSON."""
+    if message is None:
+        return ""
+    pieces = []
+    for part in message.parts:
+        if part.HasField("text"):
+            pieces.append(part.text)
+        elif part.HasField("data"):
+            pieces.append(protocol.as_text(json_format.MessageToDict(part.data)))
+        elif part.HasField("url"):
+            pieces.append(f"[file {part.filename or ''} at {part.url}]")
+        elif part.HasField("raw"):
+            pieces.append(f"[file {part.filename or 'attachment'} ({len(part.raw)} bytes)]")
+    return "\n".join(p for p in pieces if p)
+
+
+class BosunAgentExecutor(AgentExecutor):
+    def __init__(
+        self,
+        *,
+        engine: Callable[[], Awaitable[Engine]],
+        sessions: Sessions,
+        after_turn: Callable[[Engine, str], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self.sessions = sessions
+        self._after_turn = after_turn
+
+    async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
+        task_id, context_id = context.task_id or "", context.context_id or ""
+        updater = TaskUpdater(event_queue, task_id, context_id)
+        task = context.current_task
+        if task is None:
+            history = [context.message] if context.message is not None else []
+            await event_queue.enqueue_event(
+                Task(
+                    id=task_id,
+                    context_id=context_id,
+                    status=TaskStatus(state=TaskState.TASK_STATE_SUBMITTED),
+                    history=history,
+                )
+            )
+        try:
+            engine = await self._engine()
+        except Exception as exc:
+            await A2ASink(updater, stream=False).fail(f"The agent is not ready: {exc}")
+            return
+        sink = A2ASink(updater, stream=engine.stream)
+        metadata: dict[str, Any] = (
+            json_format.MessageToDict(task.metadata) if task is not None else {}
+        )
+        pending = Pending.from_metadata(metadata)
+        headers = context.call_context.state.get("headers", {}) if context.call_context else {}
+        deps = TurnDeps(
+            context_id=context_id, task_id=task_id, emit=sink.emit, request_headers=headers
+        )
+        async with self.sessions.lock(context_id):
+            await sink.start(clear_pending=pending is not None)
+            prompt: str | None = None
+            deferred: DeferredToolResults | None = None
+            if pending is not None:
+                response = protocol.parse_user_response(context.message)
+                pending = await resolve(
+                    pending, response, agents=engine.remote_agents, emit=sink.emit
+                )
+                if not pending.done():
+                    await sink.pause(pending, None, engine.model_name)
+                    return
+                deferred = pending.results()
+            else:
+                prompt = prompt_of(context.message)
+            await self._turn(engine, sink, deps, prompt, deferred, user=headers.get(USER_HEADER))
+        if self._after_turn is not None:
+            self._after_turn(engine, context_id)  # e.g. compaction, in the background
+
+    async def _turn(
+        self,
+        engine: Engine,
+        sink: A2ASink,
+        deps: TurnDeps,
+        prompt: str | None,
+        deferred: DeferredToolResults | None,
+        *,
+        user: str | None,
+    ) -> None:
+        session, task_id = deps.context_id, deps.task_id
+        history = await self.sessions.history(session)
+        with capture_run_messages() as captured:
+            try:
+                result = await run_turn(
+                    engine, prompt=prompt, history=history, deferred=deferred, deps=deps, sink=sink
+                )
+            except asyncio.CancelledError:
+                # CancelTask: keep what the turn did so the session stays coherent.
+                await asyncio.shield(
+                    self._save_partial(
+                        session, task_id, history, captured, prompt, "cancelled", user
+                    )
+                )
+                raise
+            except Exception as exc:
+                text = describe_failure(exc, engine)
+                log.warning("task %s failed: %s", task_id, text, exc_info=exc)
+                await self._save_partial(session, task_id, history, captured, prompt, text, user)
+                await sink.fail(text)
+                return
+        await self.sessions.append_messages(
+            session, result.new_messages, task_id=task_id, user_id=user
+        )
+        if isinstance(result.output, DeferredToolRequests):
+            await sink.pause(Pending.from_requests(result.output), result.usage, engine.model_name)
+        else:
+            await sink.answer(str(result.output), result.usage, engine.model_name)
+
+    async def _save_partial(
+        self,
+        session: str,
+        task_id: str,
+        history: list[ModelMessage],
+        captured: list[ModelMessage],
+        prompt: str | None,
+        note: str,
+        user: str | None,
+    ) -> None:
+        """Store what a failed or cancelled turn did, ending with a note for the model."""
+        new = list(captured[len(history) :]) if len(captured) > len(history) else []
+        if not new and prompt is not None:
+            new = [ModelRequest(parts=[UserPromptPart(content=prompt)])]
+        if new:
+            new = close_open_calls(new)
+            new.append(ModelResponse(parts=[TextPart(content=f"[This turn ended early: {note}]")]))
+        try:
+            await self.sessions.append_messages(session, new, task_id=task_id, user_id=user)
+        except Exception as exc:  # the failure being reported matters more
+            log.error("session %s: could not save the interrupted turn: %s", session, exc)
+
+    async def cancel(self, context: RequestContext, event_queue: EventQueue) -> None:
+        updater = TaskUpdater(event_queue, context.task_id or "", context.context_id or "")
+        await updater.cancel(
+            updater.new_agent_message([protocol.text_part("The task was cancelled.")])
+        )

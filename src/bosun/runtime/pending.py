@@ -1,0 +1,228 @@
+"""Calls waiting for the user: what is pending on a paused task, and resolving it.
+
+When a turn ends with deferred calls (approvals, ask_user questions, a sub-agent that
+paused), the executor stores `Pending` in the task's metadata (server-side state) and
+shows the user `requests()`. When the user answers on that task, `resolve()` matches the
+answer against exactly those stored call ids — nothing else can approve a call: not the
+model, not a tool result, not a sub-agent. Decisions for a sub-agent's calls are passed
+down to it (`RemoteAgents.resume`), which may pause again.
+
+A reply with only text (no decisions) rejects pending approvals with that text as the
+reason and answers a pending question, so a user is never stuck on a paused task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic_ai import DeferredToolRequests, DeferredToolResults, ToolApproved, ToolDenied
+from pydantic_ai.exceptions import ToolFailed
+
+from bosun.runtime.deps import Emit
+from bosun.runtime.protocol import Decision, InputRequest, UserResponse
+from bosun.runtime.toolsets.ask_user import answer_text
+from bosun.runtime.toolsets.remote_agent import (
+    REMOTE_KEY,
+    RemoteAgentError,
+    RemoteAgents,
+    nested_requests,
+)
+from bosun.runtime.turn import arguments_of
+
+METADATA_KEY = "bosun_pending"
+"""Task metadata key holding the pending calls (a list of Entry.to_json())."""
+
+Kind = Literal["approval", "question", "remote"]
+
+
+@dataclass
+class Entry:
+    id: str
+    kind: Kind
+    tool: str
+    arguments: Any = None
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    remote: dict[str, Any] | None = None
+    resolution: dict[str, Any] | None = None  # set once the user's answer is applied
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "kind": self.kind, "tool": self.tool}
+        if self.arguments is not None:
+            data["arguments"] = self.arguments
+        if self.questions:
+            data["questions"] = self.questions
+        if self.remote is not None:
+            data["remote"] = self.remote
+        if self.resolution is not None:
+            data["resolution"] = self.resolution
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Entry:
+        kind = data.get("kind")
+        return cls(
+            id=str(data["id"]),
+            kind=kind if kind in ("approval", "question", "remote") else "approval",
+            tool=str(data.get("tool", "")),
+            arguments=data.get("arguments"),
+            questions=list(data.get("questions") or []),
+            remote=dict(data["remote"]) if isinstance(data.get("remote"), Mapping) else None,
+            resolution=dict(data["resolution"])
+            if isinstance(data.get("resolution"), Mapping)
+            else None,
+        )
+
+    def requests(self) -> list[InputRequest]:
+        """What the user must answer for this entry (nothing once resolved)."""
+        if self.resolution is not None:
+            return []
+        if self.kind == "remote" and self.remote is not None:
+            return nested_requests(self.remote, self.id)
+        if self.kind == "question":
+            return [InputRequest(self.id, "question", self.tool, questions=self.questions)]
+        return [InputRequest(self.id, "approval", self.tool, arguments=self.arguments)]
+
+
+@dataclass
+class Pending:
+    entries: list[Entry]
+
+    @classmethod
+    def from_requests(cls, requests: DeferredToolRequests) -> Pending:
+        entries = [
+            Entry(c.tool_call_id, "approval", c.tool_name, arguments=arguments_of(c))
+            for c in requests.approvals
+        ]
+        for call in requests.calls:
+            meta = requests.metadata.get(call.tool_call_id) or {}
+            if isinstance(meta.get(REMOTE_KEY), Mapping):
+                entry = Entry(call.tool_call_id, "remote", call.tool_name, remote=meta[REMOTE_KEY])
+            else:
+                entry = Entry(
+                    call.tool_call_id,
+                    "question",
+                    call.tool_name,
+                    questions=list(meta.get("questions") or []),
+                )
+            entries.append(entry)
+        return cls(entries)
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any]) -> Pending | None:
+        raw = metadata.get(METADATA_KEY)
+        if not isinstance(raw, list) or not raw:
+            return None
+        return cls([Entry.from_json(item) for item in raw if isinstance(item, Mapping)])
+
+    def to_metadata(self) -> list[dict[str, Any]]:
+        return [e.to_json() for e in self.entries]
+
+    def requests(self) -> list[InputRequest]:
+        return [r for e in self.entries for r in e.requests()]
+
+    def done(self) -> bool:
+        return all(e.resolution is not None for e in self.entries)
+
+    def results(self) -> DeferredToolResults:
+        """The engine's results for every entry (call only when done())."""
+        approvals: dict[str, bool | ToolApproved | ToolDenied] = {}
+        calls: dict[str, Any] = {}
+        for entry in self.entries:
+            res = entry.resolution or {}
+            if entry.kind == "approval":
+                if res.get("approved"):
+                    approvals[entry.id] = ToolApproved()
+                else:
+                    approvals[entry.id] = ToolDenied(_denial(res.get("reason")))
+            elif "failed" in res:
+                calls[entry.id] = ToolFailed(str(res["failed"]))
+            else:
+                calls[entry.id] = str(res.get("answer", ""))
+        return DeferredToolResults(approvals=approvals, calls=calls)
+
+
+def _denial(reason: Any) -> str:
+    if reason:
+        return f"The user rejected this tool call. Reason: {reason}"
+    return "The user rejected this tool call."
+
+
+def _text_only(response: UserResponse) -> bool:
+    return bool(response.text) and not response.decisions and not response.answers
+
+
+def _decision_for(request: InputRequest, response: UserResponse) -> Decision | None:
+    decision = response.decisions.get(request.id)
+    if decision is None and _text_only(response):
+        decision = Decision(approved=False, reason=f"the user replied instead: {response.text}")
+    return decision
+
+
+def _answer_for(request: InputRequest, response: UserResponse) -> str | list[str] | None:
+    answer = response.answers.get(request.id)
+    if answer is None and _text_only(response):
+        answer = response.text
+    return answer
+
+
+async def resolve(
+    pending: Pending, response: UserResponse, *, agents: RemoteAgents | None, emit: Emit
+) -> Pending:
+    """Apply the user's answer; entries stay unresolved while something is missing.
+
+    Nothing runs unless every open request got an answer (a partial answer changes
+    nothing and the same requests are asked again).
+    """
+    open_entries = [e for e in pending.entries if e.resolution is None]
+    for entry in open_entries:
+        for request in entry.requests():
+            answered = (
+                _answer_for(request, response)
+                if request.kind == "question"
+                else _decision_for(request, response)
+            )
+            if answered is None:
+                return pending
+    for entry in open_entries:
+        if entry.kind == "approval":
+            decision = _decision_for(entry.requests()[0], response)
+            assert decision is not None
+            entry.resolution = {"approved": decision.approved, "reason": decision.reason}
+        elif entry.kind == "question":
+            answer = _answer_for(entry.requests()[0], response)
+            assert answer is not None
+            entry.resolution = {"answer": answer_text(entry.questions, answer)}
+        else:
+            await _resume_remote(entry, response, agents=agents, emit=emit)
+    return pending
+
+
+async def _resume_remote(
+    entry: Entry, response: UserResponse, *, agents: RemoteAgents | None, emit: Emit
+) -> None:
+    assert entry.remote is not None
+    decisions: dict[str, Decision] = {}
+    answers: dict[str, str | list[str]] = {}
+    for request in entry.requests():
+        if request.kind == "question":
+            answer = _answer_for(request, response)
+            if answer is not None:
+                answers[request.id] = answer
+        else:
+            decision = _decision_for(request, response)
+            if decision is not None:
+                decisions[request.id] = decision
+    if agents is None:
+        entry.resolution = {"failed": "sub-agents are no longer configured for this agent"}
+        return
+    try:
+        outcome = await agents.resume(entry.remote, decisions, answers, call_id=entry.id, emit=emit)
+    except RemoteAgentError as exc:
+        entry.resolution = {"failed": str(exc)}
+        return
+    if outcome.paused is not None:
+        entry.remote = outcome.paused  # the sub-agent asks again: stay pending
+    else:
+        entry.resolution = {"answer": outcome.answer or ""}

@@ -1,0 +1,107 @@
+"""The A2A service behind the HTTP app: request handler, executor, engine and stores.
+
+Built by `bosun.runtime.app` in the background after the server started (importing the
+a2a-sdk server and pydantic-ai takes longer than serving the card). Protocol v1.0 and
+v0.3 share one JSON-RPC endpoint (the a2a-sdk's compat layer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from a2a.server.request_handlers import DefaultRequestHandler
+from a2a.server.routes.jsonrpc_dispatcher import JsonRpcDispatcher
+from a2a.types import AgentCard
+from google.protobuf import json_format
+
+from bosun.api.config import AgentConfig
+from bosun.runtime.card import has_url, served_card
+from bosun.runtime.compaction import Compactor
+from bosun.runtime.engine import Engine, build_engine
+from bosun.runtime.executor import BosunAgentExecutor
+from bosun.runtime.sessions import Sessions
+from bosun.runtime.store import SessionBackend, open_backend
+from bosun.runtime.taskstore import PersistentTaskStore
+from bosun.runtime.telemetry import setup_telemetry
+
+log = logging.getLogger("bosun.runtime")
+
+
+@dataclass
+class Service:
+    dispatcher: JsonRpcDispatcher
+    handler: DefaultRequestHandler
+    backend: SessionBackend
+    engine_task: asyncio.Task[Engine]
+    compactor: list[Compactor]
+
+    async def engine(self) -> Engine:
+        return await asyncio.shield(self.engine_task)
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.handler.aclose()
+        for compactor in self.compactor:
+            await compactor.close()
+        if self.engine_task.done() and not self.engine_task.cancelled():
+            if self.engine_task.exception() is None:
+                await self.engine_task.result().close()
+        else:
+            self.engine_task.cancel()
+        await self.backend.close()
+
+
+async def _start_engine(config: AgentConfig) -> Engine:
+    # Building imports the provider SDKs; a thread keeps the event loop serving meanwhile.
+    engine = await asyncio.to_thread(build_engine, config)
+    engine.start()
+    return engine
+
+
+def build_service(config: AgentConfig, card: dict[str, Any], *, data_dir: Path | None) -> Service:
+    setup_telemetry(config.name)
+    backend = open_backend(agent=config.name, data_dir=data_dir)
+    sessions = Sessions(backend, agent=config.name)
+    engine_task = asyncio.create_task(_start_engine(config), name="engine start")
+    engine_task.add_done_callback(_log_engine_failure)
+    compactors: list[Compactor] = []
+
+    def after_turn(engine: Engine, session_id: str) -> None:
+        if config.compaction is None:
+            return
+        if not compactors:
+            compactors.append(Compactor(config.compaction, sessions, engine.agent.model))
+        compactors[0].schedule(session_id)
+
+    executor = BosunAgentExecutor(
+        engine=lambda: asyncio.shield(engine_task), sessions=sessions, after_turn=after_turn
+    )
+    # The handler reads only capabilities from the card; the URL is served by the app.
+    agent_card = json_format.ParseDict(
+        served_card(card, url=None if has_url(card) else "http://localhost/"),
+        AgentCard(),
+        ignore_unknown_fields=True,
+    )
+    handler = DefaultRequestHandler(
+        agent_executor=executor,
+        task_store=PersistentTaskStore(backend),
+        agent_card=agent_card,
+    )
+    dispatcher = JsonRpcDispatcher(request_handler=handler, enable_v0_3_compat=True)
+    return Service(
+        dispatcher=dispatcher,
+        handler=handler,
+        backend=backend,
+        engine_task=engine_task,
+        compactor=compactors,
+    )
+
+
+def _log_engine_failure(task: asyncio.Task[Engine]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the agent engine could not be built: %s", task.exception())
