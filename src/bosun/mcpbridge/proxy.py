@@ -17,6 +17,7 @@ import mcp_types as types
 from mcp import ClientSession
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
+from pydantic import TypeAdapter
 
 from bosun.mcpbridge.supervisor import ChildSupervisor, NotReady, describe_error
 
@@ -31,8 +32,12 @@ class ForwardingServer:
     ) -> None:
         self.supervisor = supervisor
         self.wait_timeout = wait_timeout
+        # Input schemas from the last listings, for the 2026 Mcp-Param header check of
+        # tools/call: without it the SDK re-lists the tools (a child round trip) per call.
+        self._input_schemas: dict[str, dict[str, Any]] = {}
         self.server: Server[Any] = Server(
             name,
+            get_tool_input_schema=self._input_schemas.get,
             on_list_tools=self.list_tools,
             on_call_tool=self.call_tool,
             on_list_resources=self.list_resources,
@@ -84,23 +89,28 @@ class ForwardingServer:
     async def list_tools(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return await self._list_or_empty(
+        result = await self._list_or_empty(
             "tools", types.ListToolsResult(tools=[]), lambda s: s.list_tools(params=params)
         )
+        self._input_schemas.update((tool.name, tool.input_schema) for tool in result.tools)
+        return result
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        return await self._forward(
-            "tools",
-            lambda s: s.call_tool(
-                params.name,
-                params.arguments,
+        # send_request, not ClientSession.call_tool: that one validates structured output
+        # against the schema (listing the tools first); the HTTP client does it, and a
+        # proxy should hand over what the child said. The incoming `_meta` belongs to the
+        # HTTP hop (protocol version, capabilities) and is not passed on.
+        request = types.CallToolRequest(
+            params=types.CallToolRequestParams(
+                name=params.name,
+                arguments=params.arguments,
                 input_responses=params.input_responses,
                 request_state=params.request_state,
-                allow_input_required=True,
-            ),
+            )
         )
+        return await self._forward("tools", lambda s: s.send_request(request, _CALL_TOOL_RESULT))
 
     async def list_resources(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -166,6 +176,11 @@ class ForwardingServer:
                 context_arguments=context,
             ),
         )
+
+
+_CALL_TOOL_RESULT: TypeAdapter[types.CallToolResult | types.InputRequiredResult] = TypeAdapter(
+    types.CallToolResult | types.InputRequiredResult
+)
 
 
 def _has(session: ClientSession, capability: str) -> bool:
