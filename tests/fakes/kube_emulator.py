@@ -226,6 +226,7 @@ class KubeEmulator(kmock.KubernetesEmulator):
         factory=list, init=False
     )
     _applied: dict[tuple[Key, str, str], Obj] = attrs.field(factory=dict, init=False)
+    _faults: list[list[Any]] = attrs.field(factory=list, init=False)
     _status_kinds: set[references.resource] = attrs.field(factory=set, init=False)
     _cluster_kinds: set[references.resource] = attrs.field(factory=set, init=False)
 
@@ -315,7 +316,40 @@ class KubeEmulator(kmock.KubernetesEmulator):
             self._mutate(request)
         return self.get(resource, namespace, name)
 
+    def inject_fault(
+        self,
+        status: int,
+        *,
+        method: str | None = None,
+        plural: str | None = None,
+        name: str | None = None,
+        subresource: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` matching requests with `status` and change nothing.
+
+        For what a real cluster does under load: a 409 from a concurrent writer, a 500.
+        """
+        self._faults.append([status, method, plural, name, subresource, times])
+
+    def _fault(self, request: rendering.Request) -> kmock.KubernetesError | None:
+        for fault in self._faults:
+            status, method, plural, name, sub, times = fault
+            if (
+                times > 0
+                and (method is None or request.method.value == method.upper())
+                and (plural is None or (request.resource and request.resource.plural == plural))
+                and (name is None or request.name == name)
+                and (sub is None or request.subresource == sub)
+            ):
+                fault[5] -= 1
+                return _error(status, "Injected", f"injected by the test: {status}")
+        return None
+
     async def _handle(self, request: rendering.Request) -> Any:
+        fault = self._fault(request)
+        if fault is not None:
+            raise fault
         if request.resource is not None and request.action in (
             enums.action.CREATE,
             enums.action.UPDATE,

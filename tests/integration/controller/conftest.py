@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +19,9 @@ from typing import Any
 
 import kmock
 import pytest
+import uvicorn
 import yaml
+from mcp.server.mcpserver import MCPServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fakes"))
 
@@ -195,3 +198,74 @@ async def operator(cluster: Cluster) -> AsyncIterator[Operator]:
     op = await start_operator(operator_settings(cluster.url), RecordingSink())
     yield op
     await stop_operator(op)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ToolServer:
+    """A real MCP server (the mcp SDK's MCPServer, Streamable HTTP) that can stop and restart
+    on the same port; with `api_key`, requests without `X-Api-Key: <key>` get 401."""
+
+    def __init__(self, tools: tuple[str, ...] = ("echo", "add"), api_key: str | None = None):
+        self.port = free_port()
+        self.tools = tools
+        self.api_key = api_key
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    def _app(self) -> Any:
+        mcp = MCPServer("test-tools")
+        for tool in self.tools:
+
+            def fn(text: str) -> str:
+                return text
+
+            mcp.tool(name=tool, description=f"the {tool} tool")(fn)
+        app = mcp.streamable_http_app(stateless_http=True, json_response=True)
+        if self.api_key is None:
+            return app
+        key = self.api_key.encode()
+
+        async def guarded(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and dict(scope["headers"]).get(b"x-api-key") != key:
+                await send({"type": "http.response.start", "status": 401, "headers": []})
+                await send({"type": "http.response.body", "body": b"unauthorized"})
+                return
+            await app(scope, receive, send)
+
+        return guarded
+
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            self._app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        for _ in range(500):
+            if self._server.started:
+                return
+            await asyncio.sleep(0.02)
+        raise RuntimeError("the MCP test server did not start")
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._server = self._task = None
+
+
+@pytest.fixture
+async def tool_server() -> AsyncIterator[ToolServer]:
+    server = ToolServer()
+    await server.start()
+    yield server
+    await server.stop()

@@ -59,8 +59,16 @@ def ssl_context(
     return context
 
 
-def _transport(endpoint: Endpoint) -> AbstractAsyncContextManager[Any]:
+def _transport(endpoint: Endpoint, errors: list[str]) -> AbstractAsyncContextManager[Any]:
+    """The SDK transport for the endpoint; HTTP error statuses are noted in `errors`
+    (the SDK reports them only as "Server returned an error response")."""
     headers = dict(endpoint.headers or {})
+
+    async def note(response: httpx2.Response) -> None:
+        if response.status_code >= 400:
+            errors.append(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+
+    hooks = {"response": [note]}
     if endpoint.protocol == "SSE":
 
         def factory(
@@ -69,7 +77,11 @@ def _transport(endpoint: Endpoint) -> AbstractAsyncContextManager[Any]:
             auth: httpx2.Auth | None = None,
         ) -> httpx2.AsyncClient:
             return httpx2.AsyncClient(
-                headers=headers, timeout=timeout, auth=auth, verify=endpoint.verify
+                headers=headers,
+                timeout=timeout,
+                auth=auth,
+                verify=endpoint.verify,
+                event_hooks=hooks,
             )
 
         return sse_client(
@@ -80,7 +92,10 @@ def _transport(endpoint: Endpoint) -> AbstractAsyncContextManager[Any]:
             httpx_client_factory=factory,
         )
     http = httpx2.AsyncClient(
-        headers=headers, timeout=httpx2.Timeout(endpoint.timeout), verify=endpoint.verify
+        headers=headers,
+        timeout=httpx2.Timeout(endpoint.timeout),
+        verify=endpoint.verify,
+        event_hooks=hooks,
     )
     return streamable_http_client(
         endpoint.url, http_client=http, terminate_on_close=endpoint.terminate_on_close
@@ -107,9 +122,9 @@ def describe(exc: BaseException) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-async def _list(endpoint: Endpoint) -> list[DiscoveredTool]:
+async def _list(endpoint: Endpoint, errors: list[str]) -> list[DiscoveredTool]:
     tools: list[DiscoveredTool] = []
-    async with Client(_transport(endpoint), cache=None) as client:
+    async with Client(_transport(endpoint, errors), cache=None) as client:
         cursor: str | None = None
         for _ in range(MAX_PAGES):
             page = await client.list_tools(cursor=cursor)
@@ -124,12 +139,15 @@ async def _list(endpoint: Endpoint) -> list[DiscoveredTool]:
 
 async def list_tools(endpoint: Endpoint) -> list[DiscoveredTool]:
     """The server's tools, or DiscoveryFailed (also when `endpoint.timeout` passes)."""
-    task = asyncio.ensure_future(_list(endpoint))
+    http_errors: list[str] = []
     try:
-        return await asyncio.wait_for(task, endpoint.timeout)
+        return await asyncio.wait_for(_list(endpoint, http_errors), endpoint.timeout)
     except TimeoutError:
         raise DiscoveryFailed(
             f"listing tools at {endpoint.url} timed out after {endpoint.timeout:g}s"
         ) from None
     except Exception as exc:
-        raise DiscoveryFailed(f"listing tools at {endpoint.url} failed: {describe(exc)}") from exc
+        cause = describe(exc)
+        if http_errors and http_errors[-1] not in cause:
+            cause = f"{http_errors[-1]} ({cause})"
+        raise DiscoveryFailed(f"listing tools at {endpoint.url} failed: {cause}") from exc

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import kopf
@@ -126,6 +126,9 @@ async def run_operator(
 ) -> None:
     """Run until cancelled. `ready` is set once kopf has started; `controller` (a list)
     receives the Controller, for tests and the benchmark to observe it."""
+    kopf_objects = logging.getLogger("kopf.objects")
+    if kopf_objects.level == logging.NOTSET:  # one INFO line per watch event is noise here
+        kopf_objects.setLevel(logging.WARNING)
     ctl, registry = build(settings, sink or LoggingSink())
     if controller is not None:
         controller.append(ctl)
@@ -146,7 +149,6 @@ async def run_operator(
         stop()
         elector = LeaderElector(ctl.client, settings, start, stop)
         own_tasks.append(asyncio.create_task(elector.run(), name="bosun-leader-election"))
-    existing = set(asyncio.all_tasks())
     namespaces = list(settings.watch_namespaces)
     saved = _signal_handlers()
     try:
@@ -161,13 +163,32 @@ async def run_operator(
         )
         if not settings.handle_signals:
             _restore_signal_handlers(saved)
-        await kopf.run_tasks(kopf_tasks, ignored=existing)
+        await _run_kopf(kopf_tasks)
     finally:
         for task in reversed(own_tasks):  # the elector first: it releases the Lease
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await ctl.client.close()
+
+
+async def _run_kopf(root_tasks: Collection[asyncio.Task[Any]]) -> None:
+    """Run kopf's root tasks until one ends or we are cancelled, then stop them.
+
+    Not `kopf.run_tasks`: at exit it cancels *every* task started after the operator, which
+    in `bosun controlplane` includes the HTTP server's connections. Cancelling kopf's root
+    tasks stops its watchers and their per-object workers (checked in the tests).
+    """
+    done: set[asyncio.Task[Any]] = set()
+    try:
+        done, _ = await asyncio.wait(root_tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in root_tasks:
+            task.cancel()
+        await asyncio.wait(root_tasks, timeout=10)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
 
 
 def _signal_handlers() -> dict[int, Any]:

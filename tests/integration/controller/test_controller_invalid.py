@@ -1,0 +1,52 @@
+"""Every invalid example gets Accepted=False with a message naming the field and the names.
+
+The emulator stores what a real API server's CEL rules would reject at admission, so this
+also shows what the operator reports if such an object reaches it (e.g. CRDs without CEL).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES, Cluster, Operator, eventually
+
+INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))
+PLURALS = {"Agent": "agents", "ModelConfig": "modelconfigs"}
+
+
+def read(path: Path) -> str:
+    return path.read_text()
+
+
+def expected_words(path: Path) -> list[str]:
+    for line in path.read_text().splitlines():
+        if line.startswith("# Expected:"):
+            return line.removeprefix("# Expected:").split()
+    raise AssertionError(f"{path} has no '# Expected:' line")
+
+
+def rejected_objects(path: Path) -> list[dict]:
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    if path.stem == "agent-cycle":
+        return [d for d in docs if d["kind"] == "Agent"]  # both agents of the cycle
+    return [docs[-1]]  # the last document is the offending one
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+async def test_invalid_example_status_names_the_problem(
+    path: Path, cluster: Cluster, operator: Operator
+) -> None:
+    await cluster.apply(read(path))
+    for obj in rejected_objects(path):
+        resource = f"kagent.dev/v1alpha2/{PLURALS[obj['kind']]}"
+        meta = obj["metadata"]
+        accepted = await eventually(
+            lambda r=resource, m=meta: cluster.condition(r, m["namespace"], m["name"], "Accepted")
+        )
+        assert accepted["status"] == "False", accepted
+        for word in expected_words(path):
+            assert word in accepted["message"], (word, accepted["message"])
+        assert accepted["observedGeneration"] == 1
