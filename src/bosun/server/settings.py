@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     service_account_audience: str | None = Field(
         default=None, description="Audience the projected ServiceAccount tokens carry."
     )
+    admins: list[str] = Field(
+        default_factory=list,
+        description="Users (or group:NAME) who see everyone's usage. In auth mode none "
+        "everyone is an admin.",
+    )
     default_user: str = Field(
         default="admin@bosun.local", description="The user in auth mode none."
     )
@@ -63,6 +68,11 @@ class Settings(BaseSettings):
         default=None,
         description="How clients reach the control plane (for agent cards). Default: taken "
         "from each request.",
+    )
+    internal_url: str | None = Field(
+        default=None,
+        description="How agents reach the control plane (BOSUN_URL given to agent pods), "
+        "e.g. http://bosun-controlplane.bosun-system:8083.",
     )
     agent_port: int = Field(default=8080, description="Port of agent Services in cluster mode.")
     proxy_timeout: float = Field(

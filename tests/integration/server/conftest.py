@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from server_harness import Plane, control_plane
 
 from bosun.server.db import Database, Repositories
 from bosun.server.secretbox import SecretBox
@@ -33,3 +34,9 @@ def repos(database: Database) -> Repositories:
 @pytest.fixture
 def store(database: Database) -> DbResourceStore:
     return DbResourceStore(Repositories.of(database).resources, SecretBox.generate())
+
+
+@pytest.fixture
+async def plane(database: Database, tmp_path: Path) -> AsyncIterator[Plane]:
+    async with control_plane(database, tmp_path) as running:
+        yield running

@@ -41,6 +41,20 @@ async def test_sessions_of_another_user_are_not_found(repos: Repositories) -> No
     assert await repos.sessions.list("bob") == []
 
 
+async def test_trusted_callers_see_every_users_sessions_and_tasks(repos: Repositories) -> None:
+    s, _ = await repos.sessions.create("alice", session_id="ctx")
+    again, created = await repos.sessions.create("agent-sa", session_id="ctx", scope=None)
+    assert not created and again.user_id == "alice"
+    event, _ = await repos.sessions.add_event(None, "ctx", {"m": 1})
+    assert [e.seq for e in await repos.sessions.events("alice", "ctx")] == [event.seq]
+    assert await repos.sessions.owner("ctx") == "alice" and await repos.sessions.owner("x") is None
+    await repos.tasks.upsert("alice", "t", session_id="ctx")
+    updated, created = await repos.tasks.upsert("agent-sa", "t", state="done", scope=None)
+    assert not created and updated.user_id == "alice" and updated.state == "done"
+    assert [t.id for t in await repos.tasks.list(None)] == ["t"]
+    assert [x.id for x in await repos.sessions.list(None)] == [s.id]
+
+
 async def test_session_list_filters_by_agent_and_renames(repos: Repositories) -> None:
     a, _ = await repos.sessions.create("u", agent_namespace="ns", agent_name="a")
     await repos.sessions.create("u", agent_namespace="ns", agent_name="b")
@@ -87,11 +101,11 @@ async def test_task_upsert_merges_writers_and_keeps_owner(repos: Repositories) -
     task, created = await repos.tasks.upsert(
         "u", "t1", session_id="ctx", agent_namespace="ns", agent_name="a", state="working"
     )
-    assert created and task.data is None
+    assert created and task.task is None
     full = {"id": "t1", "contextId": "ctx", "status": {"state": "completed"}}
     task, created = await repos.tasks.upsert("u", "t1", data=full, state="completed")
     assert not created
-    assert (task.agent_name, task.session_id, task.state, task.data) == (
+    assert (task.agent_name, task.session_id, task.state, task.task) == (
         "a",
         "ctx",
         "completed",
@@ -114,7 +128,7 @@ async def test_concurrent_task_upserts_of_one_id_both_succeed(repos: Repositorie
     )
     assert sorted(created for _, created in results) == [False, True]
     stored = await repos.tasks.get("u", "same")
-    assert stored.state == "working" and stored.data == {"id": "same"}
+    assert stored.state == "working" and stored.task == {"id": "same"}
 
 
 async def test_toolservers_replace_their_tools(repos: Repositories) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Record(BaseModel):
@@ -59,7 +59,9 @@ class Task(Record):
     agent_namespace: str | None = None
     agent_name: str | None = None
     state: str = ""
-    data: dict[str, Any] | None = None
+    task: dict[str, Any] | None = Field(
+        default=None, validation_alias="data", description="The A2A Task JSON"
+    )
     created_at: datetime
     updated_at: datetime
 

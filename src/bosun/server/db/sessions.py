@@ -1,14 +1,16 @@
 """Sessions repository: conversations (id = A2A contextId) and their ordered events.
 
-Every read and write takes the acting user: a session of another user is reported as not
-found (never "forbidden"), so ids of other users' sessions cannot be probed.
+Every read and write takes a `scope`: the user whose sessions the caller may see, or None
+for trusted callers (agents persisting for whichever user they serve). A session outside
+the scope is reported as not found (never "forbidden"), so other users' ids cannot be
+probed.
 """
 
 from __future__ import annotations
 
 import builtins
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +29,9 @@ class SessionsRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _owned(self, s: AsyncSession, user_id: str, session_id: str) -> SessionRow:
+    async def _owned(self, s: AsyncSession, scope: str | None, session_id: str) -> SessionRow:
         row = await s.get(SessionRow, session_id)
-        if row is None or row.user_id != user_id:
+        if row is None or (scope is not None and row.user_id != scope):
             raise _not_found(session_id)
         return row
 
@@ -41,22 +43,26 @@ class SessionsRepo:
         agent_namespace: str | None = None,
         agent_name: str | None = None,
         name: str | None = None,
+        scope: str | Literal[True] | None = True,
     ) -> tuple[Session, bool]:
-        """Create a session, or return the caller's existing one with that id.
+        """Create a session owned by `user_id`, or return the existing one with that id
+        when it is within `scope` (default: the owner's own sessions).
 
         Idempotent so that the proxy and the agent runtime can both record a contextId.
-        Returns (session, created). An id owned by another user is a conflict.
+        Returns (session, created). An id outside the scope is a conflict.
         """
         sid = session_id or str(uuid.uuid4())
+        visible = user_id if scope is True else scope
 
         async def attempt() -> tuple[Session, bool]:
-            return await self._create(user_id, sid, agent_namespace, agent_name, name)
+            return await self._create(user_id, visible, sid, agent_namespace, agent_name, name)
 
         return await retry_on_integrity(attempt)
 
     async def _create(
         self,
         user_id: str,
+        scope: str | None,
         session_id: str,
         agent_namespace: str | None,
         agent_name: str | None,
@@ -65,7 +71,7 @@ class SessionsRepo:
         async with self._db.sessions.begin() as s:
             row = await s.get(SessionRow, session_id)
             if row is not None:
-                if row.user_id != user_id:
+                if scope is not None and row.user_id != scope:
                     raise AlreadyExists(f"session id {session_id!r} is taken", "id")
                 # Fill in what an earlier, less informed writer did not know.
                 if row.agent_name is None and agent_name is not None:
@@ -88,20 +94,22 @@ class SessionsRepo:
             await s.flush()
             return Session.model_validate(row), True
 
-    async def get(self, user_id: str, session_id: str) -> Session:
+    async def get(self, scope: str | None, session_id: str) -> Session:
         async with self._db.sessions() as s:
-            return Session.model_validate(await self._owned(s, user_id, session_id))
+            return Session.model_validate(await self._owned(s, scope, session_id))
 
     async def list(
         self,
-        user_id: str,
+        scope: str | None,
         *,
         agent_namespace: str | None = None,
         agent_name: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> builtins.list[Session]:
-        query = select(SessionRow).where(SessionRow.user_id == user_id)
+        query = select(SessionRow)
+        if scope is not None:
+            query = query.where(SessionRow.user_id == scope)
         if agent_namespace is not None:
             query = query.where(SessionRow.agent_namespace == agent_namespace)
         if agent_name is not None:
@@ -111,24 +119,24 @@ class SessionsRepo:
             rows = (await s.scalars(query.limit(limit).offset(offset))).all()
             return [Session.model_validate(r) for r in rows]
 
-    async def rename(self, user_id: str, session_id: str, name: str) -> Session:
+    async def rename(self, scope: str | None, session_id: str, name: str) -> Session:
         async with self._db.sessions.begin() as s:
-            row = await self._owned(s, user_id, session_id)
+            row = await self._owned(s, scope, session_id)
             row.name = name
             row.updated_at = utcnow()
             await s.flush()
             return Session.model_validate(row)
 
-    async def delete(self, user_id: str, session_id: str) -> None:
+    async def delete(self, scope: str | None, session_id: str) -> None:
         async with self._db.sessions.begin() as s:
-            await self._owned(s, user_id, session_id)
+            await self._owned(s, scope, session_id)
             # Explicit rather than relying on ON DELETE CASCADE being enabled.
             await s.execute(delete(EventRow).where(EventRow.session_id == session_id))
             await s.execute(delete(SessionRow).where(SessionRow.id == session_id))
 
     async def add_event(
         self,
-        user_id: str,
+        scope: str | None,
         session_id: str,
         data: dict[str, Any],
         *,
@@ -139,11 +147,10 @@ class SessionsRepo:
         async with self._db.sessions.begin() as s:
             # Touch the session first: the write lock (row lock on PostgreSQL, the database
             # write lock on SQLite) serialises appends, so seq numbers never collide.
-            touched = await s.execute(
-                update(SessionRow)
-                .where(SessionRow.id == session_id, SessionRow.user_id == user_id)
-                .values(updated_at=utcnow())
-            )
+            where = [SessionRow.id == session_id]
+            if scope is not None:
+                where.append(SessionRow.user_id == scope)
+            touched = await s.execute(update(SessionRow).where(*where).values(updated_at=utcnow()))
             if not touched.rowcount:  # type: ignore[attr-defined]
                 raise _not_found(session_id)
             if event_id is not None:
@@ -169,12 +176,18 @@ class SessionsRepo:
             await s.flush()
             return Event.model_validate(row), True
 
+    async def owner(self, session_id: str) -> str | None:
+        """Who owns the session (None if there is none): for trusted writers."""
+        async with self._db.sessions() as s:
+            row = await s.get(SessionRow, session_id)
+            return row.user_id if row else None
+
     async def events(
-        self, user_id: str, session_id: str, *, after: int = 0, limit: int = 1000
+        self, scope: str | None, session_id: str, *, after: int = 0, limit: int = 1000
     ) -> builtins.list[Event]:
         """Events in order of seq, those after seq `after` (0: from the start)."""
         async with self._db.sessions() as s:
-            await self._owned(s, user_id, session_id)
+            await self._owned(s, scope, session_id)
             rows = await s.scalars(
                 select(EventRow)
                 .where(EventRow.session_id == session_id, EventRow.seq > after)

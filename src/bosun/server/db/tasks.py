@@ -8,7 +8,7 @@ a value left as None keeps what is stored.
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +27,9 @@ class TasksRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _owned(self, s: AsyncSession, user_id: str, task_id: str) -> TaskRow:
+    async def _owned(self, s: AsyncSession, scope: str | None, task_id: str) -> TaskRow:
         row = await s.get(TaskRow, task_id)
-        if row is None or row.user_id != user_id:
+        if row is None or (scope is not None and row.user_id != scope):
             raise _not_found(task_id)
         return row
 
@@ -43,12 +43,15 @@ class TasksRepo:
         agent_name: str | None = None,
         state: str | None = None,
         data: dict[str, Any] | None = None,
+        scope: str | Literal[True] | None = True,
     ) -> tuple[Task, bool]:
-        """Create or update a task of this user; returns (task, created)."""
+        """Create (owned by `user_id`) or update (if within `scope`) a task; returns
+        (task, created). The default scope is the owner's own tasks."""
+        visible = user_id if scope is True else scope
 
         async def attempt() -> tuple[Task, bool]:
             return await self._upsert(
-                user_id, task_id, session_id, agent_namespace, agent_name, state, data
+                user_id, visible, task_id, session_id, agent_namespace, agent_name, state, data
             )
 
         return await retry_on_integrity(attempt)
@@ -56,6 +59,7 @@ class TasksRepo:
     async def _upsert(
         self,
         user_id: str,
+        scope: str | None,
         task_id: str,
         session_id: str | None,
         agent_namespace: str | None,
@@ -70,7 +74,7 @@ class TasksRepo:
             if row is None:
                 row = TaskRow(id=task_id, user_id=user_id, state="", created_at=now)
                 s.add(row)
-            elif row.user_id != user_id:
+            elif scope is not None and row.user_id != scope:
                 raise _not_found(task_id)
             if session_id is not None:
                 row.session_id = session_id
@@ -84,21 +88,34 @@ class TasksRepo:
             await s.flush()
             return Task.model_validate(row), created
 
-    async def get(self, user_id: str, task_id: str) -> Task:
+    async def get(self, scope: str | None, task_id: str) -> Task:
         async with self._db.sessions() as s:
-            return Task.model_validate(await self._owned(s, user_id, task_id))
+            return Task.model_validate(await self._owned(s, scope, task_id))
 
     async def list(
-        self, user_id: str, *, session_id: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        scope: str | None,
+        *,
+        session_id: str | None = None,
+        agent_namespace: str | None = None,
+        agent_name: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
     ) -> builtins.list[Task]:
-        query = select(TaskRow).where(TaskRow.user_id == user_id)
+        query = select(TaskRow)
+        if scope is not None:
+            query = query.where(TaskRow.user_id == scope)
         if session_id is not None:
             query = query.where(TaskRow.session_id == session_id)
+        if agent_name is not None:
+            query = query.where(
+                TaskRow.agent_namespace == agent_namespace, TaskRow.agent_name == agent_name
+            )
         query = query.order_by(TaskRow.created_at.desc(), TaskRow.id).limit(limit).offset(offset)
         async with self._db.sessions() as s:
             return [Task.model_validate(r) for r in (await s.scalars(query)).all()]
 
-    async def delete(self, user_id: str, task_id: str) -> None:
+    async def delete(self, scope: str | None, task_id: str) -> None:
         async with self._db.sessions.begin() as s:
-            await self._owned(s, user_id, task_id)
+            await self._owned(s, scope, task_id)
             await s.execute(delete(TaskRow).where(TaskRow.id == task_id))

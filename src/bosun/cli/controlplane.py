@@ -1,0 +1,119 @@
+"""`bosun controlplane`: the HTTP API (and, in cluster mode, the operator) in one process.
+
+Registered by bosun.cli.main. FastAPI, uvicorn and the operator are imported inside the
+command. Settings come from BOSUN_* variables (bosun.server.settings); the options here
+override the most common ones.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("controlplane")(controlplane)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def controlplane(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8083, help="Port to listen on."),
+    mode: str = typer.Option(
+        None,
+        help="local (resources in the database) or cluster (Kubernetes API). "
+        "Default: BOSUN_MODE, else local.",
+    ),
+    no_operator: bool = typer.Option(
+        False, "--no-operator", help="Cluster mode: serve the API only, run no controller."
+    ),
+    log_level: str = typer.Option("info", help="debug, info, warning or error."),
+) -> None:
+    """Serve the control plane: REST API, A2A proxy and /mcp (and the operator in cluster
+    mode)."""
+    import asyncio
+    import logging
+
+    from pydantic import ValidationError
+
+    from bosun.server.settings import Settings
+
+    try:
+        settings = Settings()
+        if mode:
+            settings = Settings.model_validate({**settings.model_dump(), "mode": mode})
+    except ValidationError as exc:
+        typer.echo(f"bosun controlplane: invalid settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if settings.auth == "none" and not _is_loopback(host):
+        typer.echo(
+            f"bosun controlplane: refusing to listen on {host} without authentication; "
+            "set BOSUN_AUTH=token or oidc, or listen on 127.0.0.1",
+            err=True,
+        )
+        raise typer.Exit(2)
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(_serve(settings, host, port, operator=not no_operator))
+    except KeyboardInterrupt:
+        pass
+    except (ValueError, RuntimeError, OSError) as exc:
+        typer.echo(f"bosun controlplane: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def _serve(settings: object, host: str, port: int, *, operator: bool) -> None:
+    import asyncio
+    import contextlib
+
+    import uvicorn
+
+    from bosun.server.app import create_app
+    from bosun.server.settings import Settings
+
+    assert isinstance(settings, Settings)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", proxy_headers=True, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    tasks = [asyncio.create_task(server.serve(), name="http")]
+    if settings.mode == "cluster" and operator:
+        tasks.append(asyncio.create_task(_operator(settings), name="operator"))
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()  # surface the error of whichever stopped first
+    finally:
+        server.should_exit = True
+        for task in tasks:
+            if not task.done() and task.get_name() == "operator":
+                task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _operator(settings: object) -> None:
+    try:
+        from bosun.controller.kube.operator import run_operator
+        from bosun.controller.kube.settings import ControllerSettings
+    except ModuleNotFoundError as exc:  # a build without the operator
+        raise RuntimeError(f"the operator is not available: {exc}") from exc
+    from bosun.controller.translate import TranslateOptions
+    from bosun.server.settings import Settings
+
+    assert isinstance(settings, Settings)
+    options = TranslateOptions(controlplane_url=settings.internal_url)
+    await run_operator(ControllerSettings(translate=options, handle_signals=False))

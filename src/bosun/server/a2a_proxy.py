@@ -1,0 +1,219 @@
+"""The A2A proxy: /api/a2a/{namespace}/{name} forwards to the agent's A2A server.
+
+- POST /api/a2a/{ns}/{name} (JSON-RPC, v1.0 and v0.3) and any sub-path (the HTTP+JSON
+  binding) are forwarded to the agent's base URL. SSE answers are streamed through chunk
+  by chunk as they arrive (httpx streaming into a StreamingResponse; nothing buffered);
+  when the client goes away the upstream request is closed, which ends the agent's stream.
+- GET .../.well-known/agent-card.json returns the agent's card with its URLs rewritten to
+  the proxy (gRPC interfaces, which the proxy cannot carry, are dropped).
+- Only agents whose Ready condition is True are routed; others get a JSON-RPC error
+  (HTTP 200, as JSON-RPC errors are) whose message says why: not found, or not ready with
+  the condition's reason and message.
+- The caller's identity goes to the agent as X-User-Id (their bearer token does not);
+  W3C trace context (traceparent, tracestate, baggage) is propagated; sessions and task
+  states are recorded (a2a_record.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from opentelemetry import propagate, trace
+
+from bosun.server.a2a_record import Recorder, SseTap, check_access, rpc_error
+from bosun.server.agent_lookup import AGENT_UNREACHABLE, AgentUnavailable, find_agent
+from bosun.server.auth import USER_HEADER, User
+from bosun.server.context import Context, Ctx, CurrentUser
+from bosun.server.errors import error_response
+from bosun.server.routes.common import NamePath, NamespacePath
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/a2a", tags=["a2a"])
+tracer = trace.get_tracer("bosun.server.a2a_proxy")
+
+CARD_PATH = ".well-known/agent-card.json"
+MAX_BODY = 32 * 1024 * 1024
+# Not forwarded: hop-by-hop headers, the caller's credentials, and what httpx sets itself.
+_DROP_REQUEST = {
+    "host", "connection", "keep-alive", "proxy-authorization", "proxy-connection", "te",
+    "trailer", "transfer-encoding", "upgrade", "authorization", "cookie", "content-length",
+    "accept-encoding", USER_HEADER.lower(),
+}  # fmt: skip
+_DROP_RESPONSE = {
+    "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding",
+    "server", "date", "trailer", "upgrade",
+}  # fmt: skip
+
+
+def _upstream_headers(request: Request, user: User) -> dict[str, str]:
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
+    headers[USER_HEADER] = user.id
+    headers["accept-encoding"] = "identity"  # so the SSE tap reads plain text
+    headers["x-forwarded-for"] = request.client.host if request.client else ""
+    headers["x-forwarded-proto"] = request.url.scheme
+    with tracer.start_as_current_span(
+        "a2a.proxy", context=propagate.extract(request.headers), kind=trace.SpanKind.CLIENT
+    ):
+        propagate.inject(headers)
+    return headers
+
+
+def _response_headers(upstream: httpx.Response) -> dict[str, str]:
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE}
+    if upstream.headers.get("content-type", "").startswith("text/event-stream"):
+        headers["x-accel-buffering"] = "no"  # ask nginx-style ingresses not to buffer
+        headers["cache-control"] = "no-cache"
+    return headers
+
+
+def _unavailable(request_id: Any, exc: AgentUnavailable) -> JSONResponse:
+    data = {"reason": exc.reason}
+    return JSONResponse(rpc_error(request_id, exc.code, exc.message, data))
+
+
+def proxy_base(ctx: Context, request: Request, namespace: str, name: str) -> str:
+    base = ctx.settings.public_url or str(request.base_url)
+    return f"{base.rstrip('/')}/api/a2a/{namespace}/{name}"
+
+
+def rewrite_card(card: dict[str, Any], base: str) -> dict[str, Any]:
+    """The card with every URL under the proxy (path kept), gRPC interfaces dropped."""
+
+    def moved(url: Any) -> Any:
+        if not isinstance(url, str):
+            return url
+        path = urlsplit(url).path.rstrip("/")
+        return base + path
+
+    out = dict(card)
+    if "url" in out:
+        out["url"] = moved(out["url"])
+    for key in ("supportedInterfaces", "additionalInterfaces"):
+        interfaces = out.get(key)
+        if isinstance(interfaces, list):
+            out[key] = [
+                {**i, "url": moved(i.get("url"))}
+                for i in interfaces
+                if isinstance(i, dict)
+                and str(i.get("protocolBinding", i.get("transport", ""))).upper() != "GRPC"
+            ]
+    return out
+
+
+@router.get("/{namespace}/{name}/.well-known/agent-card.json")
+async def agent_card(
+    ctx: Ctx, user: CurrentUser, request: Request, namespace: NamespacePath, name: NamePath
+) -> Response:
+    """The agent's card, its URLs pointing at this proxy."""
+    try:
+        agent = await find_agent(ctx, namespace, name)
+    except AgentUnavailable as exc:
+        status = 404 if exc.code != -32051 else 503
+        return error_response(status, exc.reason, exc.message)
+    try:
+        upstream = await ctx.http.get(
+            f"{agent.url}/{CARD_PATH}", headers=_upstream_headers(request, user), timeout=15
+        )
+        card = upstream.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return error_response(502, "agent_unreachable", f"cannot read the agent's card: {exc}")
+    if upstream.status_code != 200 or not isinstance(card, dict):
+        return error_response(
+            502, "agent_unreachable", f"the agent answered {upstream.status_code} for its card"
+        )
+    return JSONResponse(rewrite_card(card, proxy_base(ctx, request, namespace, name)))
+
+
+@router.post("/{namespace}/{name}")
+async def jsonrpc(
+    ctx: Ctx, user: CurrentUser, request: Request, namespace: NamespacePath, name: NamePath
+) -> Response:
+    """A2A JSON-RPC to the agent (SendMessage, SendStreamingMessage, GetTask, CancelTask,
+    ... and their v0.3 names). Streams come back as text/event-stream."""
+    return await forward(ctx, user, request, namespace, name, "")
+
+
+@router.api_route(
+    "/{namespace}/{name}/{path:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,  # one operation per method would flood the schema
+)
+async def subpath(
+    ctx: Ctx,
+    user: CurrentUser,
+    request: Request,
+    namespace: NamespacePath,
+    name: NamePath,
+    path: str,
+) -> Response:
+    """Other A2A endpoints of the agent (HTTP+JSON binding), forwarded as they are."""
+    return await forward(ctx, user, request, namespace, name, path)
+
+
+async def forward(
+    ctx: Ctx, user: User, request: Request, namespace: str, name: str, path: str
+) -> Response:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return JSONResponse(rpc_error(None, -32600, "request larger than 32 MB"), status_code=413)
+    try:
+        parsed: Any = json.loads(body) if body else None
+    except ValueError:
+        parsed = None
+    request_id = parsed.get("id") if isinstance(parsed, dict) else None
+    try:
+        agent = await find_agent(ctx, namespace, name)
+    except AgentUnavailable as exc:
+        return _unavailable(request_id, exc)
+    refusal = await check_access(ctx, user, agent, parsed)
+    if refusal is not None:
+        return JSONResponse(refusal)
+    url = f"{agent.url}/{path}" if path else f"{agent.url}/"
+    upstream_request = ctx.http.build_request(
+        request.method,
+        url,
+        params=request.query_params,
+        headers=_upstream_headers(request, user),
+        content=body,
+    )
+    try:
+        upstream = await ctx.http.send(upstream_request, stream=True)
+    except httpx.HTTPError as exc:
+        why = f"agent {namespace}/{name} is unreachable at {agent.url}: {type(exc).__name__}"
+        log.warning("%s", why)
+        return _unavailable(request_id, AgentUnavailable(AGENT_UNREACHABLE, "Unreachable", why))
+    recorder = Recorder(ctx, user, agent)
+    if upstream.headers.get("content-type", "").startswith("text/event-stream"):
+        return StreamingResponse(
+            _stream(upstream, recorder),
+            status_code=upstream.status_code,
+            headers=_response_headers(upstream),
+        )
+    try:
+        content = await upstream.aread()
+    finally:
+        await upstream.aclose()
+    await recorder.body(content)
+    return Response(content, upstream.status_code, headers=_response_headers(upstream))
+
+
+async def _stream(upstream: httpx.Response, recorder: Recorder) -> AsyncIterator[bytes]:
+    tap = SseTap()
+    try:
+        async for chunk in upstream.aiter_raw():
+            yield chunk  # first to the client, then look at it
+            for data in tap.feed(chunk):
+                await recorder.body(data.encode())
+    except httpx.HTTPError as exc:
+        # The agent went away mid-stream: end with a JSON-RPC error event, not a reset.
+        error = rpc_error(None, AGENT_UNREACHABLE, f"agent stream broke: {type(exc).__name__}")
+        yield f"data: {json.dumps(error)}\n\n".encode()
+    finally:
+        await upstream.aclose()

@@ -1,0 +1,218 @@
+"""What the A2A proxy learns from the traffic it forwards, and who may send what.
+
+- `check_access` runs before a request is forwarded: a contextId or task id that belongs
+  to another user is refused as not found (else user B could continue user A's
+  conversation, whose history the agent would load), and a new contextId is claimed for
+  the caller. ListTasks is refused for users: the agent would list everyone's tasks.
+- `Recorder` records sessions and tasks seen in responses (v1.0 and v0.3 JSON shapes), so
+  the UI lists conversations started anywhere: UI, CLI, other A2A clients.
+- `SseTap` splits a byte stream into SSE events without holding up the bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from bosun.server.agent_lookup import FORBIDDEN_METHOD, RoutableAgent
+from bosun.server.auth import User
+from bosun.server.context import Context
+from bosun.server.errors import NotFoundError, ServiceError
+
+log = logging.getLogger(__name__)
+
+TASK_NOT_FOUND = -32001  # A2A TaskNotFoundError
+LIST_METHODS = ("ListTasks", "tasks/list")
+TASK_ID_METHODS = (
+    "GetTask", "CancelTask", "SubscribeToTask", "tasks/get", "tasks/cancel", "tasks/resubscribe",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Observation:
+    task_id: str | None
+    context_id: str | None
+    state: str | None
+    task: dict[str, Any] | None  # a full Task object, when the payload was one
+
+
+def _str(value: Any) -> str | None:
+    return value[:255] if isinstance(value, str) and value else None
+
+
+def observe(result: Any) -> Observation | None:
+    """The ids and state in one JSON-RPC result or stream event, whatever its shape."""
+    if not isinstance(result, dict):
+        return None
+    for key in ("task", "message", "statusUpdate", "artifactUpdate"):
+        inner = result.get(key)
+        if isinstance(inner, dict):
+            result = inner
+            break
+    status = result.get("status")
+    state = _str(status.get("state")) if isinstance(status, dict) else None
+    context = _str(result.get("contextId"))
+    if "messageId" in result or "artifact" in result or "taskId" in result:
+        return Observation(_str(result.get("taskId")), context, state, None)
+    if "id" in result and isinstance(status, dict):
+        return Observation(_str(result.get("id")), context, state, result)
+    return None
+
+
+def rpc_error(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": request_id, "error": error}
+
+
+def _request_ids(body: dict[str, Any]) -> tuple[str | None, list[str]]:
+    params = body.get("params")
+    if not isinstance(params, dict):
+        return None, []
+    message = params.get("message")
+    context, tasks = None, []
+    if isinstance(message, dict):
+        context = _str(message.get("contextId"))
+        if _str(message.get("taskId")):
+            tasks.append(str(message["taskId"]))
+    method = body.get("method")
+    if method in TASK_ID_METHODS and _str(params.get("id")):
+        tasks.append(str(params["id"]))
+    if _str(params.get("taskId")):
+        tasks.append(str(params["taskId"]))
+    return context, tasks
+
+
+async def check_access(
+    ctx: Context, user: User, agent: RoutableAgent, body: Any
+) -> dict[str, Any] | None:
+    """A JSON-RPC error to answer instead of forwarding, or None to forward."""
+    if not isinstance(body, dict):
+        return None  # the agent answers malformed requests itself
+    request_id = body.get("id")
+    if user.scope is not None and body.get("method") in LIST_METHODS:
+        return rpc_error(
+            request_id,
+            FORBIDDEN_METHOD,
+            "listing an agent's tasks through the proxy would show other users' tasks; "
+            "use GET /api/tasks",
+        )
+    context, task_ids = _request_ids(body)
+    for task_id in task_ids:
+        try:
+            await ctx.repos.tasks.get(user.scope, task_id)
+        except NotFoundError:
+            if await _task_exists(ctx, task_id):
+                return rpc_error(request_id, TASK_NOT_FOUND, f"task {task_id} not found")
+    if context is not None:
+        try:
+            await ctx.repos.sessions.create(
+                user.id,
+                session_id=context,
+                agent_namespace=agent.namespace,
+                agent_name=agent.name,
+                scope=user.scope,
+            )
+        except ServiceError:
+            return rpc_error(request_id, TASK_NOT_FOUND, f"context {context} not found")
+    return None
+
+
+async def _task_exists(ctx: Context, task_id: str) -> bool:
+    try:
+        await ctx.repos.tasks.get(None, task_id)
+    except NotFoundError:
+        return False
+    return True
+
+
+class Recorder:
+    """Records the sessions and task states seen in one proxied exchange."""
+
+    def __init__(self, ctx: Context, user: User, agent: RoutableAgent) -> None:
+        self._ctx = ctx
+        self._user = user
+        self._agent = agent
+        self._sessions: set[str] = set()
+        self._states: dict[str, str | None] = {}
+        self.last: Observation | None = None
+
+    async def result(self, result: Any) -> None:
+        seen = observe(result)
+        if seen is None:
+            return
+        self.last = seen
+        try:
+            await self._record(seen)
+        except Exception:  # recording must never break the conversation
+            log.exception("could not record A2A session/task for %s", self._agent.name)
+
+    async def _record(self, seen: Observation) -> None:
+        repos, user, agent = self._ctx.repos, self._user, self._agent
+        if seen.context_id and seen.context_id not in self._sessions:
+            self._sessions.add(seen.context_id)
+            try:
+                await repos.sessions.create(
+                    user.id,
+                    session_id=seen.context_id,
+                    agent_namespace=agent.namespace,
+                    agent_name=agent.name,
+                    scope=user.scope,
+                )
+            except ServiceError:
+                log.warning("agent %s answered with a contextId of another user", agent.name)
+                return
+        if seen.task_id is None:
+            return
+        if seen.task_id in self._states and self._states[seen.task_id] == seen.state:
+            return
+        self._states[seen.task_id] = seen.state
+        await repos.tasks.upsert(
+            user.id,
+            seen.task_id,
+            session_id=seen.context_id,
+            agent_namespace=agent.namespace,
+            agent_name=agent.name,
+            state=seen.state,
+            data=seen.task,
+            scope=user.scope,
+        )
+
+    async def body(self, raw: bytes) -> None:
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return
+        if isinstance(payload, dict):
+            await self.result(payload.get("result"))
+
+
+class SseTap:
+    """Feeds SSE bytes in, yields each complete event's data payload (JSON-RPC text)."""
+
+    MAX_BUFFER = 16 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self.broken = False
+
+    def feed(self, chunk: bytes) -> Iterator[str]:
+        if self.broken:
+            return
+        self._buffer += chunk.replace(b"\r\n", b"\n")
+        while b"\n\n" in self._buffer:
+            event, self._buffer = self._buffer.split(b"\n\n", 1)
+            data = [
+                line[5:].removeprefix(b" ")
+                for line in event.split(b"\n")
+                if line.startswith(b"data:")
+            ]
+            if data:
+                yield b"\n".join(data).decode("utf-8", "replace")
+        if len(self._buffer) > self.MAX_BUFFER:  # not SSE after all: stop looking
+            self.broken = True
+            self._buffer = b""

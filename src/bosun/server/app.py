@@ -1,0 +1,153 @@
+"""The control plane's FastAPI app: `create_app(settings)`.
+
+Called by `bosun controlplane` (cli/controlplane.py), `bosun up` and tests. At start the
+lifespan opens the database (running migrations), picks the ResourceStore for the mode
+(local: the database; cluster: the Kubernetes API) unless one is handed in, starts the
+store mirror (sync.py) and the /mcp session manager; at stop it undoes all of that.
+
+Local mode with a supervisor in the same process shares one store:
+
+    db = await Database.open(settings.resolved_database_url())
+    store = DbResourceStore.for_database(db, settings.secret_key_file)
+    app = create_app(settings, database=db, store=store,
+                     endpoint=lambda agent: supervisor.agent_url(agent.namespace, agent.name))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from bosun import __version__
+from bosun.api.store import ResourceStore
+from bosun.server import a2a_proxy, mcp_bridge
+from bosun.server.auth import build_auth
+from bosun.server.auth.serviceaccount import ReviewFn
+from bosun.server.context import Context, Endpoint, default_endpoint
+from bosun.server.db import Database, Repositories
+from bosun.server.db.engine import safe_url
+from bosun.server.errors import error_response, install_error_handlers
+from bosun.server.routes import ROUTERS
+from bosun.server.settings import Settings
+from bosun.server.store_db import DbResourceStore
+from bosun.server.sync import StoreMirror
+
+log = logging.getLogger(__name__)
+
+
+def _cluster_store() -> ResourceStore:
+    from bosun.server.store_kube import KubeResourceStore
+
+    return KubeResourceStore()
+
+
+def proxy_client(settings: Settings) -> httpx.AsyncClient:
+    """One pooled client for every proxied call; no pool limit, since each open SSE
+    stream holds a connection for as long as the agent works."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.proxy_timeout, connect=10.0),
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    store: ResourceStore | None = None,
+    endpoint: Endpoint | None = None,
+    token_review: ReviewFn | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    auth = build_auth(settings, review=token_review)  # bad auth settings fail here, early
+    resolve = endpoint or default_endpoint(settings.agent_port)
+    bridge = mcp_bridge.McpBridge()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            db = database
+            if db is None:
+                url = settings.resolved_database_url()
+                try:
+                    db = await Database.open(url)
+                except Exception as exc:
+                    raise RuntimeError(f"cannot open the database {safe_url(url)}: {exc}") from exc
+                stack.push_async_callback(db.close)
+            the_store = store
+            if the_store is None:
+                if settings.mode == "local":
+                    local = DbResourceStore.for_database(db, settings.secret_key_file)
+                    stack.callback(local.close)
+                    the_store = local
+                else:
+                    the_store = _cluster_store()
+                    closer = getattr(the_store, "close", None)
+                    if closer is not None:
+                        stack.push_async_callback(closer)
+            http = proxy_client(settings)
+            stack.push_async_callback(http.aclose)
+            ctx = Context(
+                settings=settings,
+                db=db,
+                repos=Repositories.of(db),
+                store=the_store,
+                auth=auth,
+                endpoint=resolve,
+                http=http,
+            )
+            app.state.ctx = ctx
+            await stack.enter_async_context(bridge.running(ctx))
+            if settings.sync_resources:
+                mirror = StoreMirror(the_store, ctx.repos, resolve)
+                ctx.mirror = mirror
+                task = _background(mirror.run(), "store mirror")
+                stack.push_async_callback(_cancel, task)
+            log.info("control plane ready (mode %s, auth %s)", settings.mode, settings.auth)
+            yield
+            app.state.ctx = None
+
+    app = FastAPI(
+        title="Bosun control plane",
+        version=__version__,
+        description="REST API for agents, model configs, tool servers, sessions, tasks, "
+        "feedback and usage; A2A proxy at /api/a2a/{namespace}/{name}; MCP at /mcp.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = None
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with the path only: bodies may carry secrets.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal", "internal error; see the control plane's log")
+
+    app.add_exception_handler(Exception, on_unexpected)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(a2a_proxy.router)
+    app.mount("/mcp", bridge.asgi_app())
+    return app
+
+
+def _background(coro: Any, name: str) -> Any:
+    import asyncio
+
+    return asyncio.create_task(coro, name=name)
+
+
+async def _cancel(task: Any) -> None:
+    import asyncio
+
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task

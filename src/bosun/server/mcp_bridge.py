@@ -1,0 +1,324 @@
+"""/mcp: Bosun's agents as MCP tools, for Claude Code, Cursor and any MCP client.
+
+An MCP server (official `mcp` SDK, Streamable HTTP, stateless) with two tools:
+- `list_agents`: every agent, whether it is Ready and why not.
+- `invoke_agent(agent, task, session_id?)`: sends the task to the agent over A2A (the
+  a2a-sdk client, found and checked like the A2A proxy does, sessions and tasks recorded
+  the same way), reports progress notifications while the agent works, and returns the
+  final answer. When the agent pauses for approval the result says which calls wait and
+  how to answer: call invoke_agent again with the same session_id and task_id, and
+  `approve` / `reject` naming the call ids.
+
+Requests are authenticated like the REST API (bearer token) before the MCP server sees
+them; the tools read the caller from the request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from google.protobuf.json_format import MessageToDict, ParseDict
+from mcp.server.mcpserver import Context as McpContext
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import BaseModel, Field
+from starlette.types import Receive, Scope, Send
+
+from bosun.server.a2a_proxy import rewrite_card
+from bosun.server.a2a_record import Recorder, check_access
+from bosun.server.agent_lookup import AgentUnavailable, RoutableAgent, find_agent, not_ready_reason
+from bosun.server.auth import USER_HEADER, User
+from bosun.server.context import Context
+from bosun.server.errors import ServiceError, error_response
+from bosun.server.routes.common import split_agent_ref
+
+log = logging.getLogger(__name__)
+
+USER_KEY = "bosun_user"
+FINAL_STATES = {"TASK_STATE_COMPLETED", "TASK_STATE_FAILED", "TASK_STATE_CANCELED",
+                "TASK_STATE_REJECTED"}  # fmt: skip
+PAUSED_STATES = {"TASK_STATE_INPUT_REQUIRED", "TASK_STATE_AUTH_REQUIRED"}
+
+
+class AgentInfo(BaseModel):
+    agent: str = Field(description="namespace/name: what invoke_agent takes")
+    description: str
+    ready: bool
+    why_not_ready: str | None = None
+
+
+class PendingCall(BaseModel):
+    id: str
+    kind: str = "approval"
+    tool: str = ""
+    arguments: Any = None
+    questions: list[Any] | None = None
+
+
+class InvokeResult(BaseModel):
+    status: Literal["completed", "input_required", "failed", "canceled", "rejected", "other"]
+    agent: str
+    session_id: str | None
+    task_id: str | None
+    answer: str = ""
+    pending: list[PendingCall] = Field(default_factory=list)
+    how_to_continue: str | None = None
+
+
+def _text_of(parts: list[dict[str, Any]]) -> list[str]:
+    return [p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)]
+
+
+def _pending_of(message: dict[str, Any] | None) -> list[PendingCall]:
+    out: list[PendingCall] = []
+    for part in (message or {}).get("parts") or []:
+        data = part.get("data") if isinstance(part, dict) else None
+        if isinstance(data, dict) and data.get("type") == "input_required":
+            for request in data.get("requests") or []:
+                if isinstance(request, dict) and "id" in request:
+                    out.append(PendingCall.model_validate(request, strict=False))
+    return out
+
+
+class _Progress:
+    """Folds A2A stream events into the final result and progress messages."""
+
+    def __init__(self) -> None:
+        self.state = ""
+        self.task_id: str | None = None
+        self.context_id: str | None = None
+        self.texts: list[str] = []
+        self.status_message: dict[str, Any] | None = None
+
+    def add(self, event: dict[str, Any]) -> str | None:
+        """Take one StreamResponse (JSON); return a progress line for the caller, if any."""
+        task = event.get("task") or {}
+        update = event.get("statusUpdate") or {}
+        artifact = (event.get("artifactUpdate") or {}).get("artifact") or {}
+        message = event.get("message")
+        self.task_id = task.get("id") or update.get("taskId") or self.task_id
+        self.context_id = task.get("contextId") or update.get("contextId") or self.context_id
+        status = task.get("status") or update.get("status")
+        if message:
+            self.context_id = message.get("contextId") or self.context_id
+            self.texts += _text_of(message.get("parts") or [])
+            self.state = self.state or "TASK_STATE_COMPLETED"
+            return None
+        if artifact:
+            self.texts += _text_of(artifact.get("parts") or [])
+            return f"artifact {artifact.get('name') or artifact.get('artifactId', '')}".strip()
+        if isinstance(status, dict):
+            self.state = str(status.get("state", self.state))
+            self.status_message = status.get("message")
+            for data in (p.get("data") for p in (self.status_message or {}).get("parts") or []):
+                if isinstance(data, dict) and data.get("type") == "tool_call":
+                    return f"calling {data.get('name')}"
+            return self.state.removeprefix("TASK_STATE_").lower().replace("_", "-")
+        return None
+
+    def result(self, agent: str) -> InvokeResult:
+        status_text = _text_of((self.status_message or {}).get("parts") or [])
+        answer = "\n".join(self.texts or status_text)
+        common: dict[str, Any] = {
+            "agent": agent, "session_id": self.context_id, "task_id": self.task_id, "answer": answer
+        }  # fmt: skip
+        if self.state in PAUSED_STATES:
+            pending = _pending_of(self.status_message)
+            ids = ", ".join(f'"{p.id}"' for p in pending) or "..."
+            return InvokeResult(
+                status="input_required",
+                pending=pending,
+                how_to_continue=(
+                    f"The agent is waiting for a decision on {len(pending) or 'its'} pending "
+                    f"call(s). Call invoke_agent again with agent={agent!r}, "
+                    f"session_id={self.context_id!r}, task_id={self.task_id!r}, and "
+                    f"approve=[{ids}] or reject=[{ids}] (task: your reason or answer)."
+                ),
+                **common,
+            )
+        status = {
+            "TASK_STATE_COMPLETED": "completed",
+            "TASK_STATE_FAILED": "failed",
+            "TASK_STATE_CANCELED": "canceled",
+            "TASK_STATE_REJECTED": "rejected",
+        }.get(self.state, "other")
+        return InvokeResult(status=status, **common)
+
+
+def _message(
+    task: str,
+    session_id: str | None,
+    task_id: str | None,
+    approve: list[str],
+    reject: list[str],
+    answers: dict[str, str],
+) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"text": task}]
+    decisions: dict[str, dict[str, Any]] = {i: {"approved": True} for i in approve}
+    decisions |= {i: {"approved": False, "reason": task} for i in reject}
+    if decisions or answers:
+        parts.append({"data": {"decisions": decisions, "answers": answers}})
+    message: dict[str, Any] = {"messageId": str(uuid.uuid4()), "role": "ROLE_USER", "parts": parts}
+    if session_id:
+        message["contextId"] = session_id
+    if task_id:
+        message["taskId"] = task_id
+    return message
+
+
+class McpBridge:
+    def __init__(self) -> None:
+        self._ctx: Context | None = None
+        self.server: MCPServer = MCPServer(
+            name="bosun",
+            instructions="Bosun's AI agents. list_agents shows them; invoke_agent gives one "
+            "a task and returns its answer (or what awaits your approval).",
+        )
+        self.server.tool(description="List Bosun's agents and whether each is ready.")(
+            self.list_agents
+        )
+        self.server.tool(
+            description="Give an agent a task and wait for its answer. Pass session_id to "
+            "continue a conversation; pass task_id with approve/reject to answer an "
+            "approval the agent asked for."
+        )(self.invoke_agent)
+        self.server.streamable_http_app(
+            streamable_http_path="/mcp",
+            stateless_http=True,
+            # Host/Origin checks are the front door's job; auth is ours (asgi below).
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
+
+    @contextlib.asynccontextmanager
+    async def running(self, ctx: Context) -> AsyncIterator[None]:
+        self._ctx = ctx
+        async with self.server.session_manager.run():
+            yield
+        self._ctx = None
+
+    def asgi_app(self) -> Any:
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            ctx = self._ctx
+            if scope["type"] != "http" or ctx is None:
+                response = error_response(503, "unavailable", "the control plane is starting")
+                await response(scope, receive, send)
+                return
+            from starlette.requests import Request
+
+            try:
+                user = await ctx.auth.current_user(Request(scope))
+            except ServiceError as exc:
+                await error_response(exc.status, exc.code, exc.message)(scope, receive, send)
+                return
+            scope.setdefault("state", {})[USER_KEY] = user
+            await self.server.session_manager.handle_request(scope, receive, send)
+
+        return app
+
+    def _caller(self, mcp: McpContext) -> tuple[Context, User]:
+        assert self._ctx is not None
+        request = mcp.request_context.request
+        user = request.scope.get("state", {}).get(USER_KEY) if request is not None else None
+        if not isinstance(user, User):
+            raise RuntimeError("unauthenticated MCP request")
+        return self._ctx, user
+
+    async def list_agents(self, ctx: McpContext) -> list[AgentInfo]:
+        context, _ = self._caller(ctx)
+        out = []
+        for obj in await context.store.list("Agent"):
+            why = not_ready_reason(obj)
+            out.append(
+                AgentInfo(
+                    agent=f"{obj.namespace}/{obj.name}",
+                    description=str((obj.body.get("spec") or {}).get("description", "")),
+                    ready=why is None,
+                    why_not_ready=why,
+                )
+            )
+        return out
+
+    async def invoke_agent(
+        self,
+        agent: str,
+        task: str,
+        ctx: McpContext,
+        session_id: str | None = None,
+        task_id: str | None = None,
+        approve: list[str] | None = None,
+        reject: list[str] | None = None,
+        answers: dict[str, str] | None = None,
+    ) -> InvokeResult:
+        context, user = self._caller(ctx)
+        namespace, name = split_agent_ref(agent)
+        try:
+            target = await find_agent(context, namespace, name)
+        except AgentUnavailable as exc:
+            raise ValueError(exc.message) from None
+        message = _message(task, session_id, task_id, approve or [], reject or [], answers or {})
+        request_json = {"jsonrpc": "2.0", "id": 1, "method": "SendMessage",
+                        "params": {"message": message}}  # fmt: skip
+        refusal = await check_access(context, user, target, request_json)
+        if refusal is not None:
+            raise ValueError(refusal["error"]["message"])
+        progress = _Progress()
+        recorder = Recorder(context, user, target)
+        step = 0
+        async for event in self._stream(context, user, target, message):
+            await recorder.result(event)
+            line = progress.add(event)
+            if line:
+                step += 1
+                await ctx.report_progress(step, None, line)
+        return progress.result(f"{namespace}/{name}")
+
+    async def _stream(
+        self, ctx: Context, user: User, agent: RoutableAgent, message: dict[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        from a2a.client import ClientCallContext, ClientConfig, ClientFactory
+        from a2a.types import AgentCard, SendMessageRequest
+
+        headers = {USER_HEADER: user.id}
+        card_response = await ctx.http.get(
+            f"{agent.url}/.well-known/agent-card.json", headers=headers, timeout=15
+        )
+        card_response.raise_for_status()
+        card = ParseDict(
+            rewrite_card(card_response.json(), agent.url), AgentCard(), ignore_unknown_fields=True
+        )
+        client = ClientFactory(ClientConfig(httpx_client=ctx.http, streaming=True)).create(card)
+        request = ParseDict({"message": message}, SendMessageRequest())
+        call = ClientCallContext(service_parameters=headers)
+        task_id: str | None = message.get("taskId")
+        try:
+            async for event in client.send_message(request, context=call):
+                data = MessageToDict(event)
+                task_id = task_id or (data.get("task") or data.get("statusUpdate") or {}).get(
+                    "id", (data.get("statusUpdate") or {}).get("taskId")
+                )
+                yield data
+        except BaseException:
+            # The MCP caller went away (or the stream broke): stop the agent's work too.
+            if task_id:
+                await _cancel(client, task_id, call)
+            raise
+
+
+async def _cancel(client: Any, task_id: str, call: Any) -> None:
+    from a2a.types import CancelTaskRequest
+
+    with contextlib.suppress(Exception), _shielded():
+        await client.cancel_task(CancelTaskRequest(id=task_id), context=call)
+
+
+@contextlib.contextmanager
+def _shielded() -> Any:
+    import anyio
+
+    with anyio.CancelScope(shield=True) as scope:
+        scope.deadline = anyio.current_time() + 5
+        yield

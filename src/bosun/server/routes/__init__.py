@@ -1,0 +1,29 @@
+"""HTTP routes, one module per area; `ROUTERS` is what app.py mounts (A2A and /mcp apart)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bosun.server.routes import (
+    agents,
+    feedback,
+    health,
+    modelconfigs,
+    resources,
+    sessions,
+    tasks,
+    toolservers,
+    usage,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    agents.router,
+    modelconfigs.router,
+    toolservers.router,
+    resources.router,
+    sessions.router,
+    tasks.router,
+    feedback.router,
+    usage.router,
+)

@@ -1,0 +1,55 @@
+"""/api/agents: list, get (with status conditions), create, update, delete Agents.
+
+Create and update run the translator first (objects.validate) and answer 422 naming the
+field, exactly as the controller would refuse the Agent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response
+
+from bosun.api.agent import Agent
+from bosun.server import objects
+from bosun.server.context import Ctx, CurrentUser
+from bosun.server.errors import ERROR_RESPONSES
+from bosun.server.routes.common import Items, NamePath, NamespacePath
+
+router = APIRouter(prefix="/api/agents", tags=["agents"], responses=ERROR_RESPONSES)
+
+
+@router.get("")
+async def list_agents(
+    ctx: Ctx, _: CurrentUser, namespace: str | None = Query(default=None, max_length=63)
+) -> Items:
+    """Agents with their status (conditions Accepted and Ready, observedGeneration)."""
+    return Items(items=[objects.public(o) for o in await ctx.store.list("Agent", namespace)])
+
+
+@router.get("/{namespace}/{name}")
+async def get_agent(
+    ctx: Ctx, _: CurrentUser, namespace: NamespacePath, name: NamePath
+) -> dict[str, Any]:
+    return objects.public(await objects.get(ctx, "Agent", namespace, name))
+
+
+@router.post("", status_code=201)
+async def create_agent(ctx: Ctx, _: CurrentUser, agent: Agent) -> dict[str, Any]:
+    return objects.public(await objects.create(ctx, agent))
+
+
+@router.put("/{namespace}/{name}")
+async def update_agent(
+    ctx: Ctx, _: CurrentUser, namespace: NamespacePath, name: NamePath, agent: Agent
+) -> dict[str, Any]:
+    """Replace the spec. Send metadata.resourceVersion to fail (409) on a concurrent change."""
+    return objects.public(await objects.replace(ctx, agent, namespace, name))
+
+
+@router.delete("/{namespace}/{name}", status_code=204)
+async def delete_agent(
+    ctx: Ctx, _: CurrentUser, namespace: NamespacePath, name: NamePath
+) -> Response:
+    await objects.delete(ctx, "Agent", namespace, name)
+    return Response(status_code=204)

@@ -1,0 +1,83 @@
+"""/api/resources: apply, get, list and delete any served object (what `bosun apply` uses).
+
+Serves the kagent.dev kinds and the core Secret and ConfigMap. Apply creates or updates
+(validated like the per-kind routes); Secrets are stored but their values never come back:
+a Secret is returned with `keys` (the names of its data keys) instead of `data`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from bosun.api.manifests import CORE_KINDS, RESOURCE_KINDS
+from bosun.server import objects
+from bosun.server.context import Ctx, CurrentUser
+from bosun.server.errors import ERROR_RESPONSES, InvalidInput
+from bosun.server.routes.common import Items, NamePath, NamespacePath
+
+router = APIRouter(prefix="/api/resources", tags=["resources"], responses=ERROR_RESPONSES)
+
+SERVED = (*RESOURCE_KINDS, *CORE_KINDS)
+
+
+def _kind(kind: str) -> str:
+    for served in SERVED:
+        if kind.lower() in (
+            served.lower(),
+            RESOURCE_KINDS[served].info.plural
+            if served in RESOURCE_KINDS
+            else served.lower() + "s",
+        ):
+            return served
+    raise InvalidInput(f"kind {kind!r} is not served (served: {', '.join(SERVED)})", "kind")
+
+
+@router.post("")
+async def apply_resource(
+    ctx: Ctx,
+    _: CurrentUser,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(description="One object in wire form.")],
+) -> dict[str, Any]:
+    """Create (201) or update (200) one object. metadata.resourceVersion, when given, must
+    match the stored one (else 409)."""
+    kind = str(body.get("kind", ""))
+    if kind in CORE_KINDS:
+        desired = objects.parse_core(body)
+        meta = desired["metadata"]
+        existed = await objects.exists(ctx, kind, meta["namespace"], meta["name"])
+    else:
+        resource = objects.parse_resource(body)
+        existed = await objects.exists(ctx, kind, resource.namespace, resource.name)
+        await objects.validate(ctx, resource)
+        desired = objects.desired_body(resource)
+        version = (body.get("metadata") or {}).get("resourceVersion")
+        if version:
+            desired["metadata"]["resourceVersion"] = str(version)
+    stored = await ctx.store.apply(desired)
+    response.status_code = 200 if existed else 201
+    return objects.public(stored)
+
+
+@router.get("/{kind}")
+async def list_resources(
+    ctx: Ctx, _: CurrentUser, kind: str, namespace: str | None = Query(default=None, max_length=63)
+) -> Items:
+    return Items(items=[objects.public(o) for o in await ctx.store.list(_kind(kind), namespace)])
+
+
+@router.get("/{kind}/{namespace}/{name}")
+async def get_resource(
+    ctx: Ctx, _: CurrentUser, kind: str, namespace: NamespacePath, name: NamePath
+) -> dict[str, Any]:
+    return objects.public(await objects.get(ctx, _kind(kind), namespace, name))
+
+
+@router.delete("/{kind}/{namespace}/{name}", status_code=204)
+async def delete_resource(
+    ctx: Ctx, _: CurrentUser, kind: str, namespace: NamespacePath, name: NamePath
+) -> Response:
+    await objects.delete(ctx, _kind(kind), namespace, name)
+    return Response(status_code=204)
