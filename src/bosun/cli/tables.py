@@ -133,8 +133,20 @@ def resource_table(kind: str, items: list[dict[str, Any]], *, all_namespaces: bo
     return table(rows)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (system messages) as `|` blocks, as people write them."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def to_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=100)
 
 
 def as_list(items: list[dict[str, Any]]) -> dict[str, Any]:

@@ -28,7 +28,31 @@ async def serves_agent_card(base_url: str, seconds: float = 2.0) -> str | None:
         return f"{url}: not JSON"
     if not isinstance(card, dict) or "name" not in card:
         return f"{url}: not an agent card"
-    return None
+    return await _runtime_health(base_url, seconds)
+
+
+async def _runtime_health(base_url: str, seconds: float) -> str | None:
+    """Bosun's runtime serves its card at once and loads its engine in the background;
+    /health says when that is done. Agents without /health (BYO) pass on the card alone."""
+    url = base_url.rstrip("/") + "/health"
+    try:
+        async with httpx.AsyncClient(timeout=seconds, trust_env=False) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        return f"{url}: {type(exc).__name__}"
+    if response.status_code == 404:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    status = body.get("status") if isinstance(body, dict) else None
+    if response.status_code == 200 and status in (None, "ok"):
+        return None
+    if status == "starting":
+        return "card served, loading the agent engine"
+    detail = body.get("error") if isinstance(body, dict) else None
+    return f"{url}: HTTP {response.status_code} {detail or status or ''}".rstrip()
 
 
 async def answers_ok(url: str, seconds: float = 2.0) -> str | None:
