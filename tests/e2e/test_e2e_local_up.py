@@ -216,6 +216,52 @@ def test_logs_and_resources_over_rest(up: Up) -> None:
     assert log.status_code == 200 and 0 < len(log.text.splitlines()) <= 3
 
 
+def test_kubectl_like_commands(up: Up, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bosun.cli.main import app
+
+    runner = CliRunner()
+
+    def bosun(*args: str) -> Any:
+        return runner.invoke(app, [*args], env={"BOSUN_SERVER": up.url})
+
+    table = bosun("get", "agents")
+    assert table.exit_code == 0, table.output
+    header, *rows = table.output.splitlines()
+    assert header.split() == ["NAME", "TYPE", "MODEL", "READY", "ACCEPTED", "AGE"]
+    assert {r.split()[0] for r in rows} == set(AGENTS)
+    assert all(r.split()[3:5] == ["True", "True"] for r in rows)
+
+    described = bosun("describe", "agent", "helper")
+    assert described.exit_code == 0, described.output
+    assert re.search(r"Ready\s+True\s+ProcessReady", described.output)
+
+    as_json = bosun("get", "mcps", "everyday-tools", "-o", "json")
+    assert '"discoveredTools"' in as_json.output
+
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: demo-key}\nstringData: {token: s3cr3t}\n"
+    )
+    assert bosun("apply", "-f", str(secret)).output.strip() == "secret/demo-key created"
+    listed = bosun("get", "secrets", "-o", "yaml").output
+    assert "demo-key" in listed and "s3cr3t" not in listed
+    assert bosun("delete", "-f", str(secret)).output.strip() == "secret/demo-key deleted"
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "apiVersion: kagent.dev/v1alpha2\nkind: Agent\nmetadata: {name: broken}\n"
+        "spec: {declarative: {systemMessage: hi, modelConfig: nowhere}}\n"
+    )
+    refused = bosun("apply", "-f", str(broken))
+    assert refused.exit_code == 1
+    assert "nowhere" in refused.output
+
+    logs = bosun("logs", "agent/helper", "--tail", "2")
+    assert logs.exit_code == 0 and 0 < len(logs.output.splitlines()) <= 2
+
+
 def test_sigint_stops_everything(up: Up) -> None:
     children = up.children()
     assert len([p for p in children if " agent " in cmdline(p)]) == len(AGENTS)
