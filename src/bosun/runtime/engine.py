@@ -10,6 +10,7 @@ agents; the built-in ask_user tool.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,12 @@ class Engine:
         await asyncio.gather(*(s.close() for s in self.mcp_servers), return_exceptions=True)
         if self.remote_agents is not None:
             await self.remote_agents.close()
+        # The provider SDK's HTTP client (openai, anthropic) holds pooled connections.
+        client = getattr(self.agent.model, "client", None)
+        close = getattr(client, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()
 
 
 def mcp_toolset(

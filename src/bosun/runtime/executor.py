@@ -184,9 +184,12 @@ class BosunAgentExecutor(AgentExecutor):
         self._after_turn = after_turn
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
-        task_id, context_id = context.task_id or "", context.context_id or ""
-        updater = TaskUpdater(event_queue, task_id, context_id)
         task = context.current_task
+        task_id = context.task_id or ""
+        # A follow-up may omit the contextId; the SDK then makes up a new one, but the
+        # session is the task's.
+        context_id = task.context_id if task is not None else context.context_id or ""
+        updater = TaskUpdater(event_queue, task_id, context_id)
         if task is None:
             history = [context.message] if context.message is not None else []
             await event_queue.enqueue_event(
