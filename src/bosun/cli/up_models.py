@@ -97,13 +97,14 @@ def _load(provider: Provider, path: Path, value: str, reason: str) -> ModelChoic
 
 
 def ollama_url(host: str) -> str:
-    """OLLAMA_HOST as Ollama reads it ("0.0.0.0", "localhost:11434", a URL) -> a URL."""
+    """OLLAMA_HOST as Ollama reads it ("0.0.0.0", "localhost:11434", a URL) -> a URL.
+
+    Without a scheme Ollama's default port 11434 applies; a full URL is kept as given."""
     host = host.strip().rstrip("/")
-    if "://" not in host:
-        host = f"http://{host}"
-    scheme, _, rest = host.partition("://")
-    if rest.startswith("0.0.0.0"):  # the server's bind address; clients use localhost
-        rest = "127.0.0.1" + rest[len("0.0.0.0") :]
-    if ":" not in rest.split("/", 1)[0]:
-        rest = rest.replace("/", ":11434/", 1) if "/" in rest else f"{rest}:11434"
-    return f"{scheme}://{rest}"
+    if "://" in host:
+        return host
+    if host.startswith("0.0.0.0"):  # the server's bind address; clients use localhost
+        host = "127.0.0.1" + host[len("0.0.0.0") :]
+    if ":" not in host.split("/", 1)[0]:
+        host = host.replace("/", ":11434/", 1) if "/" in host else f"{host}:11434"
+    return f"http://{host}"
