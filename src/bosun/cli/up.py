@@ -27,8 +27,11 @@ def register(app: typer.Typer) -> None:
 
 
 def up(
-    directory: Path = typer.Option(
-        DEFAULT_DIR, "--filename", "-f", help="Directory (or file) of manifests to apply."
+    directory: Path | None = typer.Option(
+        None,
+        "--filename",
+        "-f",
+        help="Directory (or file) of manifests to apply. Default: ./examples if it exists.",
     ),
     port: int = typer.Option(8083, "--port", "-p", help="Control plane port on 127.0.0.1."),
     mock_llm: bool = typer.Option(
@@ -48,6 +51,8 @@ def up(
 
     from bosun.cli.up_run import UpOptions, run_up
 
+    if directory is None and DEFAULT_DIR.is_dir():
+        directory = DEFAULT_DIR
     options = UpOptions(
         directory=directory,
         port=port,

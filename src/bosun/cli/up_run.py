@@ -26,7 +26,7 @@ MOCK_SCRIPT = Path("mockllm") / "script.yaml"  # in the manifests' directory
 
 @dataclass(frozen=True)
 class UpOptions:
-    directory: Path
+    directory: Path | None  # None: apply nothing (what the store holds still runs)
     port: int
     mock_llm: bool
     mock_llm_port: int
@@ -124,7 +124,9 @@ class _Uvicorn:
 
 
 async def run_up(options: UpOptions) -> int:
-    console = Console(stderr=False, highlight=False)
+    import sys
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     try:
         return await _run(options, console)
     except UpError as exc:
@@ -149,8 +151,12 @@ async def _run(options: UpOptions, console: Console) -> int:
         else Settings(mode="local", auth="none")
     )
     data_dir = settings.data_dir
-    bodies = _manifests(options.directory)
-    choice = choose(options.directory if options.directory.is_dir() else Path("."))
+    directory = options.directory
+    bodies = _manifests(directory) if directory is not None else []
+    if directory is None:
+        choice = ModelChoice("as configured", "")  # no examples: no model to pick
+    else:
+        choice = choose(directory if directory.is_dir() else directory.parent)
     if choice.problems:
         raise UpError("; ".join(choice.problems))
     bodies = _with_model(bodies, choice)
@@ -158,7 +164,8 @@ async def _run(options: UpOptions, console: Console) -> int:
         raise UpError(
             f"port {options.port} is in use (another `bosun up`?); choose one with --port"
         )
-    script = options.mock_llm_script or options.directory / MOCK_SCRIPT
+    base = directory if directory is not None and directory.is_dir() else Path(".")
+    script = options.mock_llm_script or base / MOCK_SCRIPT
     if options.mock_llm and not _port_free(options.mock_llm_port):
         raise UpError(f"port {options.mock_llm_port} for the mock LLM is in use (--mock-llm-port)")
     _log_to_file(data_dir / "logs" / "bosun-up.log")
@@ -200,7 +207,9 @@ async def _run(options: UpOptions, console: Console) -> int:
         await asyncio.wait({waiting, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if waiting.done() and not stop.is_set():
             model = f"{choice.provider} ({choice.reason})" if choice.reason else choice.provider
-            lines = [("control plane", f"{url}   (API docs {url}/docs)"), ("model", model)]
+            lines = [("control plane", f"{url}   (API docs {url}/docs)")]
+            if directory is not None:
+                lines.append(("model", model))
             if mock_line:
                 lines.append(("mock LLM", mock_line))
             lines.append(("data dir", f"{data_dir}   (logs: bosun logs agent/NAME)"))
