@@ -7,11 +7,11 @@ precisely what is missing.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, cast
 
 from bosun.api import Agent, MCPServer, ModelConfig, RemoteMCPServer
 from bosun.controller.local.mirror import Mirror
+from bosun.controller.translate import secret_hash
 from bosun.controller.translate.interface import References
 
 
@@ -21,7 +21,7 @@ def gather_references(mirror: Mirror) -> References:
     for kind, namespace, name in mirror.objects:
         if kind == "Secret":
             data = mirror.data(kind, namespace, name) or {}
-            secrets[(namespace, name)] = {k: _sha256(v) for k, v in data.items()}
+            secrets[(namespace, name)] = {k: secret_hash(v) for k, v in data.items()}
         elif kind == "ConfigMap":
             config_maps[(namespace, name)] = mirror.data(kind, namespace, name) or {}
     return References(
@@ -39,6 +39,3 @@ def gather_references(mirror: Mirror) -> References:
 def _key(resource: Any) -> tuple[str, str]:
     return (resource.namespace, resource.name)
 
-
-def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
