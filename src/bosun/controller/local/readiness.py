@@ -13,7 +13,7 @@ from bosun.controller.local.conditions import READY, condition
 from bosun.controller.local.process import describe_exit
 
 if TYPE_CHECKING:
-    from bosun.controller.local.supervisor import Workload
+    from bosun.controller.local.workloads import Workload
 
 
 def ready_condition(workload: Workload) -> dict[str, Any]:

@@ -38,4 +38,3 @@ def gather_references(mirror: Mirror) -> References:
 
 def _key(resource: Any) -> tuple[str, str]:
     return (resource.namespace, resource.name)
-

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,35 +38,12 @@ from bosun.controller.local.readiness import ready_condition
 from bosun.controller.local.refs import gather_references
 from bosun.controller.local.remote import RemoteServers
 from bosun.controller.local.workload import plan_process
+from bosun.controller.local.workloads import Workload, probe
 from bosun.controller.translate.interface import TranslateOptions
 
 log = logging.getLogger("bosun.local")
 
 RESYNC_SECONDS = 30.0  # re-list the store now and then, in case a watch event was lost
-
-
-@dataclass
-class Workload:
-    """One Agent or MCPServer as it runs locally."""
-
-    plan: Plan
-    run_dir: Path
-    log_path: Path
-    process: SupervisedProcess | None = None
-    config_hash: str = ""
-    blocked: tuple[str, str] | None = None
-    ready: bool = False
-    probe_error: str = "not started yet"
-    tools: list[dict[str, Any]] | None = None
-    tools_task: asyncio.Task[None] | None = field(default=None, repr=False)
-
-    @property
-    def key(self) -> ObjKey:
-        return self.plan.key
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
 
 
 class LocalSupervisor:
@@ -313,36 +289,21 @@ class LocalSupervisor:
     # --- readiness and status ---------------------------------------------------------------
 
     async def _probe_loop(self) -> None:
-        from bosun.controller.local.probe import answers_http, answers_ok, serves_agent_card
-
         tick = 0
         while True:
             await asyncio.sleep(self._probe_interval)
             tick += 1
+            # not ready yet: every tick; ready ones now and then, to notice a hang
             due = [
-                w
-                for w in self.workloads.values()
-                if w.process is not None
-                and w.process.state == "running"
-                and (not w.ready or tick % 20 == 0)  # ready ones: now and then, for hangs
+                w for w in self.workloads.values() if w.running and (not w.ready or tick % 20 == 0)
             ]
-
-            async def probe(w: Workload) -> None:
-                if w.key[0] == "Agent":
-                    error = await serves_agent_card(w.plan.url)
-                elif w.plan.health_url:
-                    error = await answers_ok(w.plan.health_url)
-                else:
-                    error = await answers_http(w.plan.url)
-                ready = error is None and w.process is not None and w.process.state == "running"
-                w.probe_error = error or ""
-                if ready != w.ready:
-                    w.ready = ready
-                    self._status_dirty.set()
-                    if ready and w.key[0] == "MCPServer":
-                        self._discover_later(w)
-
-            await asyncio.gather(*(probe(w) for w in due))
+            changed = await asyncio.gather(*(probe(w) for w in due))
+            for workload, flipped in zip(due, changed, strict=True):
+                if not flipped:
+                    continue
+                self._status_dirty.set()
+                if workload.ready and workload.key[0] == "MCPServer":
+                    self._discover_later(workload)
 
     def _discover_later(self, workload: Workload) -> None:
         from bosun.controller.local.discovery import DiscoveryError, discover_tools
