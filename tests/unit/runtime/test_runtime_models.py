@@ -1,0 +1,64 @@
+"""config.json model settings -> engine models: provider, parameters, keys, TLS."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import pytest
+from pydantic import TypeAdapter
+
+from bosun.api.config import ModelSettings, TLSSettings
+from bosun.runtime.models import ModelConfigError, build_model, model_settings, ssl_verify
+
+ADAPTER: TypeAdapter[ModelSettings] = TypeAdapter(ModelSettings)
+
+
+def settings(**data):
+    return ADAPTER.validate_python(data)
+
+
+def test_openai_parameters_become_model_settings() -> None:
+    result = model_settings(
+        settings(type="openai", model="m", temperature=0.1, max_tokens=10, seed=3, timeout=9)
+    )
+    assert result["temperature"] == 0.1 and result["max_tokens"] == 10 and result["seed"] == 3
+    assert result["timeout"] == 9 and result["max_retries"] == 3
+
+
+def test_each_provider_type_builds_its_model(monkeypatch) -> None:
+    monkeypatch.setenv("BOSUN_MODEL_API_KEY", "k")
+    cases = {
+        "openai": dict(type="openai", model="gpt-4o"),
+        "azure_openai": dict(
+            type="azure_openai", model="gpt-4o", azure_endpoint="https://x", api_version="v"
+        ),
+        "anthropic": dict(type="anthropic", model="claude"),
+        "ollama": dict(type="ollama", model="llama3", host="http://ollama:11434"),
+        "gemini": dict(type="gemini", model="gemini-2.5-flash"),
+        "bedrock": dict(type="bedrock", model="anthropic.claude", region="us-east-1"),
+    }
+    systems = {name: build_model(settings(**data)).system for name, data in cases.items()}
+    assert systems["openai"] == "openai" and systems["anthropic"] == "anthropic"
+    assert systems["azure_openai"] == "azure" and systems["ollama"] == "ollama"
+    assert systems["gemini"] == "google" and systems["bedrock"] == "bedrock"
+
+
+def test_missing_api_key_names_the_variable(monkeypatch) -> None:
+    monkeypatch.delenv("BOSUN_MODEL_API_KEY", raising=False)
+    monkeypatch.delenv("MY_KEY", raising=False)
+    with pytest.raises(ModelConfigError, match="MY_KEY"):
+        build_model(settings(type="anthropic", model="claude", api_key_env="MY_KEY"))
+    # An OpenAI-compatible server at a base URL may need no key at all.
+    build_model(settings(type="openai", model="m", base_url="http://vllm:8000/v1"))
+
+
+def test_tls_settings(tmp_path: Path) -> None:
+    assert ssl_verify(None) is True
+    assert ssl_verify(TLSSettings(disable_verify=True)) is False
+    with pytest.raises(ModelConfigError, match="does not exist"):
+        ssl_verify(TLSSettings(ca_cert_file=str(tmp_path / "missing.pem")))
+    ca = Path(ssl.get_default_verify_paths().cafile or "/etc/ssl/certs/ca-certificates.crt")
+    if ca.exists():
+        context = ssl_verify(TLSSettings(ca_cert_file=str(ca), disable_system_cas=True))
+        assert isinstance(context, ssl.SSLContext)
