@@ -57,7 +57,7 @@ def choose(directory: Path, env: Mapping[str, str] | None = None) -> ModelChoice
         return ModelChoice("mock", "", problems=[f"{PROVIDER_ENV}={forced}: use one of {names}"])
     provider = by_name.get(forced) or next((p for p in PROVIDERS if env.get(p.env)), None)
     if provider is None:
-        return ModelChoice("mock", "no provider key set (OPENAI_API_KEY, ANTHROPIC_API_KEY ...)")
+        return ModelChoice("mock", "no provider key in the environment")
     value = env.get(provider.env, "")
     reason = f"{PROVIDER_ENV}={forced}" if forced else f"{provider.env} is set"
     if not value and provider.secret:

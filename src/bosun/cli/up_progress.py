@@ -49,13 +49,18 @@ def rows(supervisor: LocalSupervisor) -> list[Row]:
 
 def _table(current: list[Row], proxy: str, elapsed: float) -> Table:
     table = Table(box=None, title=f"starting workloads ({elapsed:.0f}s)", title_justify="left")
-    for header in ("KIND", "NAME", "READY", "DETAIL"):
-        table.add_column(header)
+    _columns(table)
     for row in current:
         icon = "[green]✔[/]" if row.status == "True" else ("[red]✘[/]" if row.settled else "…")
         detail = _detail(row, proxy)
         table.add_row(row.kind, f"{row.namespace}/{row.name}", icon, detail)
     return table
+
+
+def _columns(table: Table) -> None:
+    for header in ("KIND", "NAME", "READY"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("DETAIL", overflow="fold")  # URLs wrap rather than being cut
 
 
 def _detail(row: Row, proxy: str) -> str:
@@ -107,8 +112,7 @@ def summary(
         console.print(f"  {label:<14} {value}")
     console.print()
     table = Table(box=None)
-    for header in ("KIND", "NAME", "READY", "DETAIL"):
-        table.add_column(header)
+    _columns(table)
     for row in current:
         ready = "[green]True[/]" if row.status == "True" else "[red]False[/]"
         table.add_row(row.kind, f"{row.namespace}/{row.name}", ready, _detail(row, proxy))

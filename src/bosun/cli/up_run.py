@@ -212,7 +212,7 @@ async def _run(options: UpOptions, console: Console) -> int:
                 lines.append(("model", model))
             if mock_line:
                 lines.append(("mock LLM", mock_line))
-            lines.append(("data dir", f"{data_dir}   (logs: bosun logs agent/NAME)"))
+            lines.append(("data dir", f"{data_dir}   (logs in {data_dir / 'logs'})"))
             summary(console, waiting.result(), proxy=url, lines=lines)
             await stop.wait()
         waiting.cancel()
@@ -244,7 +244,7 @@ async def _start_mock(
     except MockScriptError as exc:
         raise UpError(f"--mock-llm: {exc}") from None
     await stack.enter_async_context(mock)
-    return f"{mock.openai_base_url}   (script {script}, log {data_dir / 'logs' / 'mockllm.log'})"
+    return f"{mock.openai_base_url}   (script {script})"
 
 
 def _routes_first(app: Any, router: Any) -> None:
