@@ -102,7 +102,8 @@ def _approve(console: Console, request: InputRequest) -> Decision:
     console.print(escape(args), highlight=False)
     if Confirm.ask("approve", console=console, default=True):
         return Decision(approved=True)
-    reason = Prompt.ask("reason (optional)", console=console, default="").strip()
+    reason = Prompt.ask("reason (optional)", console=console, default="", show_default=False)
+    reason = reason.strip()
     return Decision(approved=False, reason=reason or None)
 
 
