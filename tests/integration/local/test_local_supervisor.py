@@ -222,3 +222,106 @@ async def test_stdio_mcpserver_runs_behind_the_bridge_and_its_tools_are_discover
 
     names = await eventually(tools, what="discovered tools", within=20)
     assert {"current_time", "calculate", "echo", "word_count"} <= set(names)
+
+
+FAKE_RUNTIME = """
+import json, os, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+args = sys.argv[1:]
+assert args[0] == "agent", args
+config_dir = args[args.index("--config") + 1]
+port = int(args[args.index("--port") + 1])
+config = json.load(open(os.path.join(config_dir, "config.json")))
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path != "/.well-known/agent-card.json":
+            self.send_response(404)
+            self.end_headers()
+            return
+        body = json.dumps({
+            "name": config["name"], "model": config["model"]["model"], "pid": os.getpid(),
+            "key": os.environ.get("BOSUN_MODEL_API_KEY", ""),
+            "remote": [a["url"] for a in config.get("remote_agents", [])],
+        }).encode()
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+
+HTTPServer((args[args.index("--host") + 1], port), Handler).serve_forever()
+"""
+
+
+def model_config(model: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "kagent.dev/v1alpha2",
+        "kind": "ModelConfig",
+        "metadata": {"name": "m", "namespace": "default"},
+        "spec": {
+            "provider": "OpenAI",
+            "model": model,
+            "apiKeySecret": "key",
+            "apiKeySecretKey": "k",
+        },
+    }
+
+
+def declarative(name: str, *sub_agents: str) -> dict[str, Any]:
+    tools = [{"type": "Agent", "agent": {"name": s}} for s in sub_agents]
+    return {
+        "apiVersion": "kagent.dev/v1alpha2",
+        "kind": "Agent",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"declarative": {"systemMessage": "hi", "modelConfig": "m", "tools": tools}},
+    }
+
+
+async def test_declarative_agents_get_config_dirs_and_roll_when_their_model_changes(
+    store: ResourceStore,
+    supervisor: LocalSupervisor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = tmp_path / "fake_runtime.py"
+    fake.write_text(FAKE_RUNTIME)
+    monkeypatch.setattr(
+        "bosun.controller.local.workload.bosun_command", lambda: [sys.executable, str(fake)]
+    )
+    await store.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "key", "namespace": "default"},
+            "stringData": {"k": "sk-local"},
+        }
+    )
+    await store.apply(model_config("model-a"))
+    await store.apply(declarative("sub"))
+    await store.apply(declarative("main", "sub"))
+
+    async def card_of(name: str) -> dict[str, Any] | None:
+        ready = await condition_of(store, "Agent", "default", name, "Ready")
+        if ready.get("status") != "True":
+            return None
+        return await card(int(supervisor.agent_url("default", name).rsplit(":", 1)[1]))
+
+    main = await eventually(lambda: card_of("main"), what="main Ready")
+    assert (main["name"], main["model"], main["key"]) == ("default/main", "model-a", "sk-local")
+    assert main["remote"] == [supervisor.agent_url("default", "sub")]
+    model = await condition_of(store, "ModelConfig", "default", "m", "Accepted")
+    assert model["status"] == "True"
+
+    await store.apply(model_config("model-b"))  # both agents use it: both roll
+    rolled = await eventually(
+        lambda: _model(card_of("main"), "model-b"), what="main rolled to model-b"
+    )
+    assert rolled["pid"] != main["pid"]
+    await eventually(lambda: _model(card_of("sub"), "model-b"), what="sub rolled")
+
+
+async def _model(pending: Any, model: str) -> dict[str, Any] | None:
+    found = await pending
+    return found if found and found["model"] == model else None
