@@ -37,6 +37,7 @@ from bosun.runtime.engine import Engine
 from bosun.runtime.errors import describe_failure
 from bosun.runtime.pending import METADATA_KEY, Pending, resolve
 from bosun.runtime.sessions import Sessions
+from bosun.runtime.telemetry import turn_span
 from bosun.runtime.turn import ToolStatus, close_open_calls, run_turn
 
 log = logging.getLogger("bosun.runtime")
@@ -245,7 +246,10 @@ class BosunAgentExecutor(AgentExecutor):
     ) -> None:
         session, task_id = deps.context_id, deps.task_id
         history = await self.sessions.history(session)
-        with capture_run_messages() as captured:
+        with (
+            turn_span(task_id, session, engine.config.name),
+            capture_run_messages() as captured,
+        ):
             try:
                 result = await run_turn(
                     engine, prompt=prompt, history=history, deferred=deferred, deps=deps, sink=sink

@@ -27,7 +27,8 @@ from bosun.runtime.executor import BosunAgentExecutor
 from bosun.runtime.sessions import Sessions
 from bosun.runtime.store import SessionBackend, open_backend
 from bosun.runtime.taskstore import PersistentTaskStore
-from bosun.runtime.telemetry import setup_telemetry
+from bosun.runtime.telemetry import enabled as telemetry_enabled
+from bosun.runtime.telemetry import setup_telemetry, shutdown_telemetry
 
 log = logging.getLogger("bosun.runtime")
 
@@ -37,8 +38,10 @@ class Service:
     dispatcher: JsonRpcDispatcher
     handler: DefaultRequestHandler
     backend: SessionBackend
+    sessions: Sessions
     engine_task: asyncio.Task[Engine]
     compactor: list[Compactor]
+    owns_telemetry: bool = False
 
     async def engine(self) -> Engine:
         return await asyncio.shield(self.engine_task)
@@ -54,6 +57,8 @@ class Service:
         else:
             self.engine_task.cancel()
         await self.backend.close()
+        if self.owns_telemetry:
+            shutdown_telemetry()
 
 
 async def _start_engine(config: AgentConfig) -> Engine:
@@ -64,7 +69,7 @@ async def _start_engine(config: AgentConfig) -> Engine:
 
 
 def build_service(config: AgentConfig, card: dict[str, Any], *, data_dir: Path | None) -> Service:
-    setup_telemetry(config.name)
+    owns_telemetry = setup_telemetry(config.name) and telemetry_enabled()
     backend = open_backend(agent=config.name, data_dir=data_dir)
     sessions = Sessions(backend, agent=config.name)
     engine_task = asyncio.create_task(_start_engine(config), name="engine start")
@@ -97,8 +102,10 @@ def build_service(config: AgentConfig, card: dict[str, Any], *, data_dir: Path |
         dispatcher=dispatcher,
         handler=handler,
         backend=backend,
+        sessions=sessions,
         engine_task=engine_task,
         compactor=compactors,
+        owns_telemetry=owns_telemetry,
     )
 
 

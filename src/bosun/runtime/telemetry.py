@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-_configured = False
+_provider: Any = None  # our TracerProvider once configured
 
 
 def enabled() -> bool:
@@ -35,8 +35,8 @@ def setup_telemetry(agent_name: str, *, exporter: Any = None) -> bool:
 
     `exporter` replaces the OTLP exporter (tests pass an in-memory one).
     """
-    global _configured
-    if _configured:
+    global _provider
+    if _provider is not None:
         return True
     if exporter is None and not enabled():
         return False
@@ -69,19 +69,17 @@ def setup_telemetry(agent_name: str, *, exporter: Any = None) -> bool:
             include_binary_content=False,
         )
     )
-    _configured = True
+    _provider = provider
     return True
 
 
 @contextlib.contextmanager
 def turn_span(task_id: str, context_id: str, agent: str) -> Iterator[None]:
     """A span around one turn (a no-op when tracing is off)."""
-    if not _configured:
+    if _provider is None:
         yield
         return
-    from opentelemetry import trace
-
-    tracer = trace.get_tracer("bosun.runtime")
+    tracer = _provider.get_tracer("bosun.runtime")
     with tracer.start_as_current_span(
         "bosun.turn",
         attributes={
@@ -92,3 +90,16 @@ def turn_span(task_id: str, context_id: str, agent: str) -> Iterator[None]:
         },
     ):
         yield
+
+
+def shutdown_telemetry() -> None:
+    """Flush pending spans and stop tracing (at process exit, and between tests)."""
+    global _provider
+    if _provider is None:
+        return
+    from pydantic_ai import Agent
+
+    _provider.force_flush()
+    _provider.shutdown()
+    Agent.instrument_all(False)
+    _provider = None
