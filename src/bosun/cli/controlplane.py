@@ -64,6 +64,8 @@ def controlplane(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for noisy in ("alembic", "httpx", "httpx2", "httpcore", "mcp"):  # per-request chatter
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         asyncio.run(_serve(settings, host, port, operator=not no_operator))
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@
 - Only agents whose Ready condition is True are routed; others get a JSON-RPC error
   (HTTP 200, as JSON-RPC errors are) whose message says why: not found, or not ready with
   the condition's reason and message.
-- The caller's identity goes to the agent as X-User-Id (their bearer token does not);
+- The caller's identity goes to the agent as X-Bosun-User (their bearer token does not);
   W3C trace context (traceparent, tracestate, baggage) is propagated; sessions and task
   states are recorded (a2a_record.py).
 """
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/a2a", tags=["a2a"])
 tracer = trace.get_tracer("bosun.server.a2a_proxy")
 
-CARD_PATH = ".well-known/agent-card.json"
 MAX_BODY = 32 * 1024 * 1024
 # Not forwarded: hop-by-hop headers, the caller's credentials, and what httpx sets itself.
 _DROP_REQUEST = {
@@ -108,10 +107,12 @@ def rewrite_card(card: dict[str, Any], base: str) -> dict[str, Any]:
 
 
 @router.get("/{namespace}/{name}/.well-known/agent-card.json")
+@router.get("/{namespace}/{name}/.well-known/agent.json", include_in_schema=False)
 async def agent_card(
     ctx: Ctx, user: CurrentUser, request: Request, namespace: NamespacePath, name: NamePath
 ) -> Response:
-    """The agent's card, its URLs pointing at this proxy."""
+    """The agent's card, its URLs pointing at this proxy (also at agent.json, A2A v0.3)."""
+    card_path = request.url.path.rsplit("/", 2)[-2:]
     try:
         agent = await find_agent(ctx, namespace, name)
     except AgentUnavailable as exc:
@@ -119,7 +120,9 @@ async def agent_card(
         return error_response(status, exc.reason, exc.message)
     try:
         upstream = await ctx.http.get(
-            f"{agent.url}/{CARD_PATH}", headers=_upstream_headers(request, user), timeout=15
+            f"{agent.url}/{'/'.join(card_path)}",
+            headers=_upstream_headers(request, user),
+            timeout=15,
         )
         card = upstream.json()
     except (httpx.HTTPError, ValueError) as exc:
@@ -172,9 +175,13 @@ async def forward(
         agent = await find_agent(ctx, namespace, name)
     except AgentUnavailable as exc:
         return _unavailable(request_id, exc)
+    before = body
     refusal = await check_access(ctx, user, agent, parsed)
     if refusal is not None:
         return JSONResponse(refusal)
+    if isinstance(parsed, dict) and parsed.get("method") is not None:
+        changed = json.dumps(parsed).encode()
+        body = changed if changed != before else body
     url = f"{agent.url}/{path}" if path else f"{agent.url}/"
     upstream_request = ctx.http.build_request(
         request.method,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -90,7 +91,8 @@ def _request_ids(body: dict[str, Any]) -> tuple[str | None, list[str]]:
 async def check_access(
     ctx: Context, user: User, agent: RoutableAgent, body: Any
 ) -> dict[str, Any] | None:
-    """A JSON-RPC error to answer instead of forwarding, or None to forward."""
+    """A JSON-RPC error to answer instead of forwarding, or None to forward. May fill in
+    the message's contextId (then the caller forwards the changed body)."""
     if not isinstance(body, dict):
         return None  # the agent answers malformed requests itself
     request_id = body.get("id")
@@ -101,6 +103,7 @@ async def check_access(
             "listing an agent's tasks through the proxy would show other users' tasks; "
             "use GET /api/tasks",
         )
+    _assign_context(body)
     context, task_ids = _request_ids(body)
     for task_id in task_ids:
         try:
@@ -120,6 +123,20 @@ async def check_access(
         except ServiceError:
             return rpc_error(request_id, TASK_NOT_FOUND, f"context {context} not found")
     return None
+
+
+SEND_METHODS = ("SendMessage", "SendStreamingMessage", "message/send", "message/stream")
+
+
+def _assign_context(body: dict[str, Any]) -> None:
+    """Give a new conversation its contextId here rather than in the agent, so that the
+    session is the caller's before the agent (which persists it too) hears of it."""
+    params = body.get("params")
+    message = params.get("message") if isinstance(params, dict) else None
+    if body.get("method") not in SEND_METHODS or not isinstance(message, dict):
+        return
+    if not message.get("contextId") and not message.get("taskId"):
+        message["contextId"] = str(uuid.uuid4())
 
 
 async def _task_exists(ctx: Context, task_id: str) -> bool:
@@ -148,6 +165,8 @@ class Recorder:
         self.last = seen
         try:
             await self._record(seen)
+        except NotFoundError:
+            log.warning("task of %s belongs to another user; not recorded", self._agent.name)
         except Exception:  # recording must never break the conversation
             log.exception("could not record A2A session/task for %s", self._agent.name)
 

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.routing import Route
 
 from bosun import __version__
 from bosun.api.store import ResourceStore
@@ -135,7 +136,9 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(a2a_proxy.router)
-    app.mount("/mcp", bridge.asgi_app())
+    endpoint_mcp = bridge.asgi_app()
+    for path in ("/mcp", "/mcp/"):
+        app.router.routes.append(Route(path, endpoint_mcp, methods=["GET", "POST", "DELETE"]))
     return app
 
 

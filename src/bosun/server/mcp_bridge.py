@@ -24,8 +24,10 @@ from typing import Any, Literal
 from google.protobuf.json_format import MessageToDict, ParseDict
 from mcp.server.mcpserver import Context as McpContext
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import BaseModel, Field
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from bosun.server.a2a_proxy import rewrite_card
@@ -200,24 +202,8 @@ class McpBridge:
             yield
         self._ctx = None
 
-    def asgi_app(self) -> Any:
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            ctx = self._ctx
-            if scope["type"] != "http" or ctx is None:
-                response = error_response(503, "unavailable", "the control plane is starting")
-                await response(scope, receive, send)
-                return
-            from starlette.requests import Request
-
-            try:
-                user = await ctx.auth.current_user(Request(scope))
-            except ServiceError as exc:
-                await error_response(exc.status, exc.code, exc.message)(scope, receive, send)
-                return
-            scope.setdefault("state", {})[USER_KEY] = user
-            await self.server.session_manager.handle_request(scope, receive, send)
-
-        return app
+    def asgi_app(self) -> _McpEndpoint:
+        return _McpEndpoint(self)
 
     def _caller(self, mcp: McpContext) -> tuple[Context, User]:
         assert self._ctx is not None
@@ -258,13 +244,13 @@ class McpBridge:
         try:
             target = await find_agent(context, namespace, name)
         except AgentUnavailable as exc:
-            raise ValueError(exc.message) from None
+            raise ToolError(exc.message) from None
         message = _message(task, session_id, task_id, approve or [], reject or [], answers or {})
         request_json = {"jsonrpc": "2.0", "id": 1, "method": "SendMessage",
                         "params": {"message": message}}  # fmt: skip
         refusal = await check_access(context, user, target, request_json)
         if refusal is not None:
-            raise ValueError(refusal["error"]["message"])
+            raise ToolError(refusal["error"]["message"])
         progress = _Progress()
         recorder = Recorder(context, user, target)
         step = 0
@@ -306,6 +292,28 @@ class McpBridge:
             if task_id:
                 await _cancel(client, task_id, call)
             raise
+
+
+class _McpEndpoint:
+    """The ASGI endpoint at /mcp: authenticate like the REST API, then hand the request to
+    the MCP session manager. (A class, so that Starlette's Route treats it as ASGI.)"""
+
+    def __init__(self, bridge: McpBridge) -> None:
+        self._bridge = bridge
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ctx = self._bridge._ctx
+        if scope["type"] != "http" or ctx is None:
+            response = error_response(503, "unavailable", "the control plane is starting")
+            await response(scope, receive, send)
+            return
+        try:
+            user = await ctx.auth.current_user(Request(scope))
+        except ServiceError as exc:
+            await error_response(exc.status, exc.code, exc.message)(scope, receive, send)
+            return
+        scope.setdefault("state", {})[USER_KEY] = user
+        await self._bridge.server.session_manager.handle_request(scope, receive, send)
 
 
 async def _cancel(client: Any, task_id: str, call: Any) -> None:

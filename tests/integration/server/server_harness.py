@@ -61,7 +61,7 @@ class Plane:
     database: Database
 
     def as_user(self, user: str) -> dict[str, str]:
-        return {"X-User-Id": user}
+        return {"X-Bosun-User": user}
 
 
 @contextlib.asynccontextmanager

@@ -1,6 +1,6 @@
 """REST: sessions, events, tasks, feedback, usage — and that users only see their own.
 
-Auth mode none here: X-User-Id names the user (the auth tests cover real tokens). Both
+Auth mode none here: X-Bosun-User names the user (the auth tests cover real tokens). Both
 databases.
 """
 
@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from server_harness import Plane
 
-ALICE = {"X-User-Id": "alice"}
-BOB = {"X-User-Id": "bob"}
+ALICE = {"X-Bosun-User": "alice"}
+BOB = {"X-Bosun-User": "bob"}
 
 
 async def test_session_lifecycle_with_ordered_events(plane: Plane) -> None:

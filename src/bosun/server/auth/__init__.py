@@ -1,6 +1,6 @@
 """Authentication: bearer token -> `User`, by the mode chosen in Settings.auth.
 
-- none: no check; everyone is the default user (or the X-User-Id they send). Local only:
+- none: no check; everyone is the default user (or the X-Bosun-User they send). Local only:
   `bosun controlplane` refuses to bind anything but loopback in this mode.
 - token: static tokens from a file (tokens.py); oidc: JWTs against a JWKS (oidc.py).
 - ServiceAccount tokens (serviceaccount.py) are accepted in addition, in cluster mode.
@@ -16,7 +16,7 @@ from fastapi import Request
 
 from bosun.server.auth.base import USER_HEADER, Authenticator, User
 from bosun.server.auth.oidc import OIDCAuthenticator
-from bosun.server.auth.serviceaccount import ReviewFn, ServiceAccountAuthenticator, lightkube_review
+from bosun.server.auth.serviceaccount import ReviewFn, ServiceAccountAuthenticator
 from bosun.server.auth.tokens import StaticTokens
 from bosun.server.errors import InvalidInput, Unauthorized
 from bosun.server.settings import Settings
@@ -73,7 +73,7 @@ class Auth:
         raise first_error or Unauthorized("unknown token")
 
     async def current_user(self, request: Request) -> User:
-        """The caller, after X-User-Id is applied for those who may act for others."""
+        """The caller, after X-Bosun-User is applied for those who may act for others."""
         user = await self.user_for_token(_bearer(request))
         acting_for = _acting_for(request)
         if acting_for is not None and user.trusted:
@@ -105,9 +105,7 @@ def build_auth(settings: Settings, *, review: ReviewFn | None = None) -> Auth:
         )
     if settings.accept_service_accounts:
         authenticators.append(
-            ServiceAccountAuthenticator(
-                review or lightkube_review, audience=settings.service_account_audience
-            )
+            ServiceAccountAuthenticator(review, audience=settings.service_account_audience)
         )
     return Auth(authenticators)
 

@@ -3,7 +3,7 @@
 An authenticator turns a bearer token into a `User` or raises `Unauthorized` with a reason
 the client can act on (expired, wrong audience ...). Agents (pods authenticated by their
 ServiceAccount) act for the user whose request they serve: the proxy tells them who that
-is in the X-User-Id header, and they send it back when they persist sessions and tasks.
+is in the X-Bosun-User header, and they send it back when they persist sessions and tasks.
 Ordinary users cannot act for others.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-USER_HEADER = "X-User-Id"
+USER_HEADER = "X-Bosun-User"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Kubernetes ServiceAccount tokens (agent pods calling the control plane), via TokenReview.
 
 An authenticated ServiceAccount is an `agent` user that may act for the user named in the
-X-User-Id header. Results are cached for a minute by token digest, so an agent persisting
+X-Bosun-User header. Results are cached for a minute by token digest, so an agent persisting
 a burst of events costs one TokenReview.
 """
 
@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bosun.server.auth.base import User
 from bosun.server.errors import Unauthorized
@@ -29,40 +30,44 @@ ReviewFn = Callable[[str, list[str] | None], Awaitable[Review]]
 SA_PREFIX = "system:serviceaccount:"
 
 
-async def lightkube_review(token: str, audiences: list[str] | None) -> Review:
-    """Ask the Kubernetes API (in-cluster config or kubeconfig) about a token."""
-    from lightkube import AsyncClient
-    from lightkube.models.authentication_v1 import TokenReviewSpec
-    from lightkube.resources.authentication_v1 import TokenReview
+class LightkubeReview:
+    """Asks the Kubernetes API about a token (in-cluster config or kubeconfig by default)."""
 
-    client = AsyncClient()
-    try:
-        result = await client.create(
+    def __init__(self, config: Any = None) -> None:
+        self._config = config
+        self._client: Any = None
+
+    async def __call__(self, token: str, audiences: list[str] | None) -> Review:
+        from lightkube import AsyncClient
+        from lightkube.models.authentication_v1 import TokenReviewSpec
+        from lightkube.resources.authentication_v1 import TokenReview
+
+        if self._client is None:
+            self._client = AsyncClient(config=self._config)
+        result = await self._client.create(
             TokenReview(spec=TokenReviewSpec(token=token, audiences=audiences))
         )
-    finally:
-        await client.close()
-    status = result.status
-    if status is None:
-        return Review(False, error="TokenReview returned no status")
-    user = status.user
-    return Review(
-        bool(status.authenticated),
-        username=(user.username or "") if user else "",
-        groups=tuple(user.groups or ()) if user else (),
-        error=status.error or "",
-    )
+        status = result.status
+        if status is None:
+            return Review(False, error="TokenReview returned no status")
+        user = status.user
+        return Review(
+            bool(status.authenticated),
+            username=(user.username or "") if user else "",
+            groups=tuple(user.groups or ()) if user else (),
+            error=status.error or "",
+        )
 
 
 class ServiceAccountAuthenticator:
     def __init__(
         self,
-        review: ReviewFn = lightkube_review,
+        review: ReviewFn | None = None,
         *,
         audience: str | None = None,
         ttl: float = 60.0,
     ) -> None:
-        self._review = review
+        self._review = review or LightkubeReview()
         self._audiences = [audience] if audience else None
         self._ttl = ttl
         self._cache: dict[bytes, tuple[float, User | None]] = {}

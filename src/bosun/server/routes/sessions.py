@@ -2,7 +2,7 @@
 
 Written by the UI (create, rename, delete), by the A2A proxy (which records each new
 contextId it sees) and by the agent runtime (events; it acts for the user named in
-X-User-Id). Another user's session is 404.
+X-Bosun-User). Another user's session is 404.
 """
 
 from __future__ import annotations
