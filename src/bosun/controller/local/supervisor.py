@@ -190,21 +190,26 @@ class LocalSupervisor:
         self.remotes.reconcile()
         seen: set[ObjKey] = set()
         for server in self.mirror.of_kind("MCPServer"):
+            seen.add(server.key)
             port = self.ports.port("MCPServer", server.namespace, server.name)
-            plan = plan_mcpserver(server, refs, options, port)  # type: ignore[arg-type]
-            await self._converge(plan)
-            seen.add(plan.key)
+            await self._guarded(server.key, plan_mcpserver, server, refs, options, port)
         for agent in self.mirror.of_kind("Agent"):
+            seen.add(agent.key)
             port = byo_port(agent) or self.ports.port("Agent", agent.namespace, agent.name)  # type: ignore[arg-type]
-            plan = plan_agent(agent, refs, options, port)  # type: ignore[arg-type]
-            await self._converge(plan)
-            seen.add(plan.key)
+            await self._guarded(agent.key, plan_agent, agent, refs, options, port)
         for key, message in list(self.mirror.invalid.items()):
             bad = condition(ACCEPTED, False, "InvalidSpec", message)
             await self._write_status(key, [bad], generation=0)
         for key in [k for k in self.workloads if k not in seen]:
             await self._remove(key)
         self._status_dirty.set()
+
+    async def _guarded(self, key: ObjKey, planner: Any, *args: Any) -> None:
+        """Plan and converge one workload; a bug with one resource must not stop the others."""
+        try:
+            await self._converge(planner(*args))
+        except Exception:
+            log.exception("reconciling %s %s/%s failed", *key)
 
     async def _converge(self, plan: Plan) -> None:
         kind, namespace, name = plan.key
@@ -294,12 +299,11 @@ class LocalSupervisor:
             await asyncio.sleep(self._probe_interval)
             tick += 1
             # not ready yet: every tick; ready ones now and then, to notice a hang
-            due = [
-                w for w in self.workloads.values() if w.running and (not w.ready or tick % 20 == 0)
-            ]
-            changed = await asyncio.gather(*(probe(w) for w in due))
-            for workload, flipped in zip(due, changed, strict=True):
-                if not flipped:
+            every = tick % 20 == 0
+            due = [w for w in self.workloads.values() if w.running and (not w.ready or every)]
+            results = await asyncio.gather(*(probe(w) for w in due), return_exceptions=True)
+            for workload, flipped in zip(due, results, strict=True):
+                if flipped is not True:
                     continue
                 self._status_dirty.set()
                 if workload.ready and workload.key[0] == "MCPServer":
@@ -329,12 +333,17 @@ class LocalSupervisor:
                 extra: dict[str, Any] = {"url": workload.plan.url}
                 if workload.tools is not None:
                     extra["discoveredTools"] = workload.tools
-                await self._write_status(
-                    workload.key,
-                    [workload.plan.accepted, ready_condition(workload)],
-                    generation=workload.plan.generation,
-                    extra=extra,
-                )
+                try:
+                    await self._write_status(
+                        workload.key,
+                        [workload.plan.accepted, ready_condition(workload)],
+                        generation=workload.plan.generation,
+                        extra=extra,
+                    )
+                except Exception:  # e.g. the database is busy: try again shortly
+                    log.exception("writing the status of %s %s/%s failed", *workload.key)
+                    self._status_dirty.set()
+                    await asyncio.sleep(1.0)
 
     async def _write_model_config(self, model: Any) -> None:
         assert isinstance(model, ModelConfig)
