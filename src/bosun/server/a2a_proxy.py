@@ -27,7 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry import propagate, trace
 
-from bosun.server.a2a_record import Recorder, SseTap, check_access, rpc_error
+from bosun.server.a2a_record import SEND_METHODS, Recorder, SseTap, check_access, rpc_error
 from bosun.server.agent_lookup import AGENT_UNREACHABLE, AgentUnavailable, find_agent
 from bosun.server.auth import USER_HEADER, User
 from bosun.server.context import Context, Ctx, CurrentUser
@@ -196,7 +196,8 @@ async def forward(
         why = f"agent {namespace}/{name} is unreachable at {agent.url}: {type(exc).__name__}"
         log.warning("%s", why)
         return _unavailable(request_id, AgentUnavailable(AGENT_UNREACHABLE, "Unreachable", why))
-    recorder = Recorder(ctx, user, agent)
+    method = parsed.get("method") if isinstance(parsed, dict) else None
+    recorder = Recorder(ctx, user, agent, count_usage=method in SEND_METHODS)
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
         return StreamingResponse(
             _stream(upstream, recorder),

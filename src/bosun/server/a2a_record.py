@@ -38,6 +38,7 @@ class Observation:
     context_id: str | None
     state: str | None
     task: dict[str, Any] | None  # a full Task object, when the payload was one
+    usage: dict[str, Any] | None = None  # the runtime's token usage of the turn that ended
 
 
 def _str(value: Any) -> str | None:
@@ -56,11 +57,20 @@ def observe(result: Any) -> Observation | None:
     status = result.get("status")
     state = _str(status.get("state")) if isinstance(status, dict) else None
     context = _str(result.get("contextId"))
+    usage = _usage(status)
     if "messageId" in result or "artifact" in result or "taskId" in result:
-        return Observation(_str(result.get("taskId")), context, state, None)
+        return Observation(_str(result.get("taskId")), context, state, None, usage)
     if "id" in result and isinstance(status, dict):
-        return Observation(_str(result.get("id")), context, state, result)
+        return Observation(_str(result.get("id")), context, state, result, usage)
     return None
+
+
+def _usage(status: Any) -> dict[str, Any] | None:
+    """DESIGN.md §3: token usage rides in the metadata of the turn's last status message."""
+    message = status.get("message") if isinstance(status, dict) else None
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    usage = metadata.get("usage") if isinstance(metadata, dict) else None
+    return usage if isinstance(usage, dict) else None
 
 
 def rpc_error(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
@@ -150,10 +160,13 @@ async def _task_exists(ctx: Context, task_id: str) -> bool:
 class Recorder:
     """Records the sessions and task states seen in one proxied exchange."""
 
-    def __init__(self, ctx: Context, user: User, agent: RoutableAgent) -> None:
+    def __init__(
+        self, ctx: Context, user: User, agent: RoutableAgent, *, count_usage: bool = True
+    ) -> None:
         self._ctx = ctx
         self._user = user
         self._agent = agent
+        self._count_usage = count_usage  # only for exchanges that ran a turn (not re-reads)
         self._sessions: set[str] = set()
         self._states: dict[str, str | None] = {}
         self.last: Observation | None = None
@@ -190,6 +203,8 @@ class Recorder:
         if seen.task_id in self._states and self._states[seen.task_id] == seen.state:
             return
         self._states[seen.task_id] = seen.state
+        if seen.usage is not None and self._count_usage:
+            await self._record_usage(seen)
         await repos.tasks.upsert(
             user.id,
             seen.task_id,
@@ -199,6 +214,25 @@ class Recorder:
             state=seen.state,
             data=seen.task,
             scope=user.scope,
+        )
+
+    async def _record_usage(self, seen: Observation) -> None:
+        usage = seen.usage or {}
+
+        def tokens(key: str) -> int:
+            value = usage.get(key)
+            return max(0, int(value)) if isinstance(value, int | float) else 0
+
+        model = usage.get("model")
+        await self._ctx.repos.usage.record(
+            agent_namespace=self._agent.namespace,
+            agent_name=self._agent.name,
+            user_id=self._user.id,
+            input_tokens=tokens("input_tokens"),
+            output_tokens=tokens("output_tokens"),
+            model=str(model)[:256] if model else None,
+            session_id=seen.context_id,
+            task_id=seen.task_id,
         )
 
     async def body(self, raw: bytes) -> None:

@@ -93,14 +93,15 @@ class _Progress:
         self.state = ""
         self.task_id: str | None = None
         self.context_id: str | None = None
-        self.texts: list[str] = []
+        self.artifacts: dict[str, str] = {}  # artifactId -> text so far
+        self.texts: list[str] = []  # text of a plain Message answer
         self.status_message: dict[str, Any] | None = None
 
     def add(self, event: dict[str, Any]) -> str | None:
         """Take one StreamResponse (JSON); return a progress line for the caller, if any."""
         task = event.get("task") or {}
         update = event.get("statusUpdate") or {}
-        artifact = (event.get("artifactUpdate") or {}).get("artifact") or {}
+        artifact_update = event.get("artifactUpdate") or {}
         message = event.get("message")
         self.task_id = task.get("id") or update.get("taskId") or self.task_id
         self.context_id = task.get("contextId") or update.get("contextId") or self.context_id
@@ -110,9 +111,14 @@ class _Progress:
             self.texts += _text_of(message.get("parts") or [])
             self.state = self.state or "TASK_STATE_COMPLETED"
             return None
-        if artifact:
-            self.texts += _text_of(artifact.get("parts") or [])
-            return f"artifact {artifact.get('name') or artifact.get('artifactId', '')}".strip()
+        if artifact_update:
+            artifact = artifact_update.get("artifact") or {}
+            key = str(artifact.get("artifactId", ""))
+            text = "".join(_text_of(artifact.get("parts") or []))
+            first = key not in self.artifacts
+            previous = self.artifacts.get(key, "") if artifact_update.get("append") else ""
+            self.artifacts[key] = previous + text
+            return "writing the answer" if first else None
         if isinstance(status, dict):
             self.state = str(status.get("state", self.state))
             self.status_message = status.get("message")
@@ -122,12 +128,19 @@ class _Progress:
             return self.state.removeprefix("TASK_STATE_").lower().replace("_", "-")
         return None
 
+    def answer(self) -> str:
+        status_text = "\n".join(_text_of((self.status_message or {}).get("parts") or []))
+        if self.state == "TASK_STATE_COMPLETED" and status_text:
+            return status_text
+        return "\n".join([*self.texts, *self.artifacts.values()]) or status_text
+
     def result(self, agent: str) -> InvokeResult:
-        status_text = _text_of((self.status_message or {}).get("parts") or [])
-        answer = "\n".join(self.texts or status_text)
         common: dict[str, Any] = {
-            "agent": agent, "session_id": self.context_id, "task_id": self.task_id, "answer": answer
-        }  # fmt: skip
+            "agent": agent,
+            "session_id": self.context_id,
+            "task_id": self.task_id,
+            "answer": self.answer(),
+        }
         if self.state in PAUSED_STATES:
             pending = _pending_of(self.status_message)
             ids = ", ".join(f'"{p.id}"' for p in pending) or "..."

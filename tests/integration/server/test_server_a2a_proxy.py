@@ -74,6 +74,10 @@ async def test_answer_through_the_proxy_records_session_and_task(
     assert stored["state"] == "TASK_STATE_COMPLETED" and stored["agent_name"] == "helper"
     events = (await plane.http.get(f"/api/sessions/{context}/events", headers=ALICE)).json()
     assert events, "the runtime persisted the conversation through the control plane"
+    usage = (await plane.http.get("/api/usage", params={"group_by": ["agent", "user"]})).json()
+    [group] = usage["groups"]
+    assert (group["agent_name"], group["user_id"], group["turns"]) == ("helper", "alice", 1)
+    assert group["input_tokens"] > 0 and group["output_tokens"] > 0
     assert (await plane.http.get("/api/sessions", headers=BOB)).json() == []
 
 

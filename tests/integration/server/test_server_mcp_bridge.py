@@ -82,7 +82,7 @@ async def test_invoke_returns_the_answer_with_progress(plane_with_agent: Plane) 
     assert not result.is_error, result
     answer = structured(result)
     assert answer["status"] == "completed"
-    assert "You said: hello" in answer["answer"]
+    assert answer["answer"] == "Hello from the agent. You said: hello"
     assert progress and progress[-1] == "completed"
     sessions = (await plane_with_agent.http.get(
         "/api/sessions", headers={"X-Bosun-User": "alice"})).json()  # fmt: skip
