@@ -118,6 +118,19 @@ class Conversation:
         async for event in self._send([protocol.text_part(text)], task_id=None):
             yield event
 
+    async def pending(self, task_id: str) -> list[protocol.InputRequest]:
+        """What a paused task waits for (empty if it is not paused)."""
+        from a2a.client.errors import A2AClientError
+        from a2a.types import GetTaskRequest
+
+        try:
+            task = await self._client.get_task(GetTaskRequest(id=task_id))
+        except (A2AClientError, httpx.HTTPError) as exc:
+            raise AgentUnavailable(f"task {task_id} of {self.ref}: {_reason(exc)}") from None
+        if task.status.state != TaskState.TASK_STATE_INPUT_REQUIRED:
+            return []
+        return protocol.find_input_requests(task.status.message)
+
     async def answer(
         self,
         task_id: str,
@@ -160,6 +173,7 @@ class _StreamState:
         self.streamed = ""
         self.answer = ""
         self.finished = False
+        self.since_tool = ""  # text streamed since the last tool event
 
     def events(self, response: StreamResponse) -> list[Event]:
         kind = response.WhichOneof("payload")
@@ -189,6 +203,7 @@ class _StreamState:
             self.streamed = text
             return [TextDelta(text)]
         self.streamed += text
+        self.since_tool += text
         self.answer = self.streamed
         return [TextDelta(text)]
 
@@ -205,10 +220,13 @@ class _StreamState:
         events: list[Event] = []
         for data in protocol.data_of(parts):
             if data.get("type") in (protocol.TOOL_CALL, protocol.TOOL_RESULT):
-                events.append(ToolEvent(data))
+                events.append(ToolEvent(_whole_numbers(data)))
+                self.since_tool = ""
         text = protocol.text_of(parts)
-        if text:
+        # a streaming agent's text next to tool calls arrives twice: streamed, then whole
+        if text and text.strip() != self.since_tool.strip():
             events.append(ModelText(text))
+        self.since_tool = ""
         return events
 
 
@@ -225,7 +243,18 @@ def _usage(message: Message | None) -> dict[str, Any]:
         return {}
     metadata = json_format.MessageToDict(message.metadata)
     usage = metadata.get(protocol.USAGE_KEY)
-    return dict(usage) if isinstance(usage, dict) else {}
+    return _whole_numbers(usage) if isinstance(usage, dict) else {}
+
+
+def _whole_numbers(value: Any) -> Any:
+    """Protobuf Struct numbers are floats: 3.0 -> 3, recursively."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
 
 
 def _reason(exc: BaseException) -> str:

@@ -62,6 +62,11 @@ def invoke(
     raise typer.Exit(code)
 
 
+def _width() -> int | None:
+    """Rich's width: the terminal's, or wide enough not to wrap ids when piped."""
+    return None if sys.stdout.isatty() else 200
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -113,7 +118,7 @@ async def _invoke(
     from bosun.cli.invoke_render import Renderer, ask
     from bosun.cli.restclient import TOKEN_ENV, default_server
 
-    console = Console(stderr=json_out, highlight=False)
+    console = Console(stderr=json_out, highlight=False, width=_width())
     renderer = Renderer(console)
     interactive = not json_out and sys.stdin.isatty()
     ns, name = agent_ref(agent, namespace)
@@ -128,7 +133,8 @@ async def _invoke(
             context_id=session,
         ) as conv:
             if task_id:
-                decisions, answers = _replies(*replies, pending=None)
+                pending = await conv.pending(task_id) if "all" in replies[0] else None
+                decisions, answers = _replies(*replies, pending=pending)
                 stream = conv.answer(task_id, decisions, answers)
             else:
                 assert task is not None
