@@ -238,6 +238,10 @@ def logs(
                 sys.stdout.write(chunk)
                 sys.stdout.flush()
         except ApiError as exc:
+            if exc.status == 404 and "no log for" not in exc.message:  # not a `bosun up`
+                hint = f"kubectl logs deploy/{name} -n {namespace}"
+                message = f"{client.server} serves no workload logs (cluster mode?): {hint}"
+                raise _fail(message) from None
             raise _fail(str(exc)) from None
         except KeyboardInterrupt:
             pass
