@@ -3,7 +3,7 @@
 
 up:  ## install Bosun and run it locally with the examples (scripted fake LLM, no API key)
 	@scripts/bootstrap.sh
-	uv run bosun render -f examples/
+	uv run bosun up --mock-llm
 
 test:  ## install what the tests need and run the whole suite with the checks
 	@scripts/bootstrap.sh --test
