@@ -61,7 +61,13 @@ def _container(server: MCPServer, options: TranslateOptions) -> Obj:
         container["envFrom"] = env_from
     if d.volume_mounts:
         container["volumeMounts"] = list(d.volume_mounts)
-    container["readinessProbe"] = {"tcpSocket": {"port": "http"}, "periodSeconds": 5}
+    if spec.transport_type == "stdio":
+        # The bridge answers /healthz only once its child finished the MCP handshake;
+        # not a liveness probe: it is 503 while the bridge restarts a crashed child.
+        probe: Obj = {"httpGet": {"path": "/healthz", "port": "http"}}
+    else:
+        probe = {"tcpSocket": {"port": "http"}}
+    container["readinessProbe"] = probe | {"periodSeconds": 5}
     container["resources"] = d.resources or MCP_RESOURCES
     if d.security_context:
         container["securityContext"] = d.security_context
