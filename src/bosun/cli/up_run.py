@@ -85,6 +85,31 @@ def _with_model(bodies: list[dict[str, Any]], choice: ModelChoice) -> list[dict[
     return [b for b in bodies if key(b) not in replaced] + choice.bodies
 
 
+EXAMPLES_MOCK_URL = "http://127.0.0.1:8090"
+
+
+def _with_mock_port(bodies: list[dict[str, Any]], port: int) -> list[dict[str, Any]]:
+    """ModelConfigs aimed at the examples' fake LLM follow `--mock-llm-port`.
+
+    The examples say 127.0.0.1:8090; without this, another port would leave every agent
+    failing with "provider could not be reached".
+    """
+    if port == 8090:
+        return bodies
+    out = []
+    for body in bodies:
+        spec = body.get("spec") or {}
+        block = spec.get("openAI") or spec.get("anthropic") or {}
+        base = str(block.get("baseUrl") or "")
+        if body.get("kind") == "ModelConfig" and base.startswith(EXAMPLES_MOCK_URL):
+            new_base = f"http://127.0.0.1:{port}" + base.removeprefix(EXAMPLES_MOCK_URL)
+            block = {**block, "baseUrl": new_base}
+            name = "openAI" if "openAI" in spec else "anthropic"
+            body = {**body, "spec": {**spec, name: block}}
+        out.append(body)
+    return out
+
+
 class _Uvicorn:
     """uvicorn.Server without its own signal handling: `bosun up` handles Ctrl-C itself."""
 
@@ -160,6 +185,8 @@ async def _run(options: UpOptions, console: Console) -> int:
     if choice.problems:
         raise UpError("; ".join(choice.problems))
     bodies = _with_model(bodies, choice)
+    if options.mock_llm:
+        bodies = _with_mock_port(bodies, options.mock_llm_port)
     if not _port_free(options.port):
         raise UpError(
             f"port {options.port} is in use (another `bosun up`?); choose one with --port"

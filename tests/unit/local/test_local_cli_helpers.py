@@ -103,3 +103,22 @@ def test_ollama_host_forms() -> None:
     assert ollama_url("https://ollama.example.com") == "https://ollama.example.com"
     assert ollama_url("http://10.0.0.2:8080/") == "http://10.0.0.2:8080"
     assert ollama_url("gpu-box") == "http://gpu-box:11434"
+
+
+def test_up_points_example_model_configs_at_the_chosen_mock_port() -> None:
+    from bosun.cli.up_run import _with_mock_port
+
+    mock_model = {
+        "kind": "ModelConfig",
+        "metadata": {"name": "m"},
+        "spec": {"model": "x", "openAI": {"baseUrl": "http://127.0.0.1:8090/v1"}},
+    }
+    real_model = {
+        "kind": "ModelConfig",
+        "metadata": {"name": "real"},
+        "spec": {"model": "x", "openAI": {"baseUrl": "https://api.example.com/v1"}},
+    }
+    moved = _with_mock_port([mock_model, real_model], 18093)
+    assert moved[0]["spec"]["openAI"]["baseUrl"] == "http://127.0.0.1:18093/v1"
+    assert moved[1] == real_model
+    assert _with_mock_port([mock_model], 8090) == [mock_model]
