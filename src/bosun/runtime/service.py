@@ -32,6 +32,8 @@ from bosun.runtime.telemetry import setup_telemetry, shutdown_telemetry
 
 log = logging.getLogger("bosun.runtime")
 
+PARKED_TASK_SECONDS = 300.0
+
 
 @dataclass
 class Service:
@@ -96,6 +98,8 @@ def build_service(config: AgentConfig, card: dict[str, Any], *, data_dir: Path |
         agent_executor=executor,
         task_store=PersistentTaskStore(backend),
         agent_card=agent_card,
+        # A task waiting for approval is unloaded after a while; an answer reloads it.
+        interrupted_task_timeout=PARKED_TASK_SECONDS,
     )
     dispatcher = JsonRpcDispatcher(request_handler=handler, enable_v0_3_compat=True)
     return Service(

@@ -15,6 +15,7 @@ incrementally, so another replica's writes are still seen).
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,7 +68,8 @@ class Sessions:
         self.backend = backend
         self.agent = agent
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
+        # Weak: a session's lock lives while a turn holds it, not forever.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def lock(self, session_id: str) -> asyncio.Lock:
         lock = self._locks.get(session_id)
