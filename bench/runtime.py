@@ -90,16 +90,14 @@ uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 def serve_peers() -> None:
     """`--peers` mode: start both peers, print their URLs as one JSON line, wait."""
+    import logging
     import threading
 
     import uvicorn
     from mcp.server.mcpserver import MCPServer
 
-    from bosun.mockllm import MockLLM
-
-    import logging
-
     import bosun.mockllm.harness
+    from bosun.mockllm import MockLLM
 
     logging.disable(logging.INFO)  # one log line per request would cost the peers CPU
     # bosun.mockllm's own listening socket lacks IPPROTO_TCP, so each answer waits ~40 ms
@@ -461,31 +459,35 @@ def report(
         print(f"kagent column missing: {missing}")
 
 
-async def main(args: argparse.Namespace) -> None:
+def main(args: argparse.Namespace) -> None:
     peers_process = subprocess.Popen(
         [sys.executable, __file__, "--peers"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert peers_process.stdout is not None
         peers = json.loads(peers_process.stdout.readline())
-        runtimes = [Runtime("bosun", bosun_command, bosun_config)]
-        missing = None
-        if args.only != "bosun":
-            missing = install_kagent()
-            if missing is None:
-                runtimes.append(
-                    Runtime("kagent", kagent_command, kagent_config, {"OPENAI_API_KEY": "sk-bench"})
-                )
-        if args.only == "kagent":
-            runtimes = runtimes[1:]
-        results = {}
-        for runtime in runtimes:
-            print(f"measuring {runtime.name} ...", flush=True)
-            results[runtime.name] = await measure(runtime, peers, args)
-        report(results, missing, args)
+        asyncio.run(run_all(peers, args))
     finally:
         peers_process.send_signal(signal.SIGTERM)
         peers_process.wait(timeout=10)
+
+
+async def run_all(peers: dict[str, str], args: argparse.Namespace) -> None:
+    runtimes = [Runtime("bosun", bosun_command, bosun_config)]
+    missing = None
+    if args.only != "bosun":
+        missing = install_kagent()
+        if missing is None:
+            runtimes.append(
+                Runtime("kagent", kagent_command, kagent_config, {"OPENAI_API_KEY": "sk-bench"})
+            )
+    if args.only == "kagent":
+        runtimes = runtimes[1:]
+    results = {}
+    for runtime in runtimes:
+        print(f"measuring {runtime.name} ...", flush=True)
+        results[runtime.name] = await measure(runtime, peers, args)
+    report(results, missing, args)
 
 
 if __name__ == "__main__":
@@ -499,4 +501,4 @@ if __name__ == "__main__":
     if parsed.peers:
         serve_peers()
     else:
-        asyncio.run(main(parsed))
+        main(parsed)
