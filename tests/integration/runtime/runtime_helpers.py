@@ -229,8 +229,10 @@ class Conversation:
         self.http = http
 
     @classmethod
-    async def open(cls, url: str, *, streaming: bool = True) -> Conversation:
-        http = httpx.AsyncClient(timeout=httpx.Timeout(30.0))
+    async def open(
+        cls, url: str, *, streaming: bool = True, headers: dict[str, str] | None = None
+    ) -> Conversation:
+        http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), headers=headers)
         client = await create_client(
             url, client_config=ClientConfig(streaming=streaming, httpx_client=http)
         )
@@ -297,6 +299,7 @@ class McpTestServer:
         self.port = port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self.seen_headers: list[dict[str, str]] = []  # of every HTTP request received
 
     @property
     def url(self) -> str:
@@ -304,7 +307,14 @@ class McpTestServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def start(self) -> McpTestServer:
-        app = self.mcp.sse_app() if self.transport == "sse" else self.mcp.streamable_http_app()
+        inner = self.mcp.sse_app() if self.transport == "sse" else self.mcp.streamable_http_app()
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+                self.seen_headers.append(headers)
+            await inner(scope, receive, send)
+
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))

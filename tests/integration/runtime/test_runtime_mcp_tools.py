@@ -171,3 +171,31 @@ async def test_server_down_then_up(mcp_server, start_agent, connect) -> None:
         tools.start()  # the next call reconnects by itself
         again = await conversation.send("add please")
         assert again.final_text() == "result: 3"
+
+
+async def test_headers_configured_and_forwarded(
+    mcp_server, start_agent, connect, monkeypatch
+) -> None:
+    """Static headers, secret headers from env, and allowed headers of the A2A request."""
+    monkeypatch.setenv("TOOLS_TOKEN", "secret-123")
+    tools = mcp_server()
+    script = [
+        {"match": {"turn": 0}, "tool_calls": [{"name": "echo", "arguments": {"text": "x"}}]},
+        {"match": {"turn": 1}, "text": "done"},
+    ]
+    with MockLLM(script) as llm:
+        settings = mcp_settings(
+            tools,
+            headers={"X-Team": "platform"},
+            headers_from_env={"Authorization": "TOOLS_TOKEN"},
+            allowed_headers=["X-User-Token"],
+        )
+        agent = await start_agent(base_config(llm, mcp_servers=[settings]))
+        conversation = await connect(agent.url, headers={"X-User-Token": "user-abc"})
+        exchange = await conversation.send("echo")
+        assert exchange.final_text() == "done"
+        assert all(h.get("x-team") == "platform" for h in tools.seen_headers)
+        assert all(h.get("authorization") == "secret-123" for h in tools.seen_headers)
+        # The user's header reaches the server on the call, not on discovery.
+        assert any(h.get("x-user-token") == "user-abc" for h in tools.seen_headers)
+        assert not tools.seen_headers[0].get("x-user-token")

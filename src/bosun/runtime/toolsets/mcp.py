@@ -60,8 +60,9 @@ def _describe(exc: BaseException) -> str:
 class _Connection:
     """An entered mcp.Client and the HTTP client it owns."""
 
-    def __init__(self, settings: McpServerSettings) -> None:
+    def __init__(self, settings: McpServerSettings, extra_headers: dict[str, str] | None = None):
         self.settings = settings
+        self.extra_headers = extra_headers or {}
         self.client: Any = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -72,7 +73,7 @@ class _Connection:
         from mcp.client.streamable_http import streamable_http_client
 
         settings = self.settings
-        headers = resolve_headers(settings)
+        headers = {**resolve_headers(settings), **self.extra_headers}
         verify = ssl_verify(settings.tls) if settings.tls is not None else True
         transport: Any
         if settings.protocol == "sse":
@@ -245,9 +246,13 @@ class McpServerTools(AbstractToolset[Any]):
     async def call_tool(
         self, name: str, tool_args: dict[str, Any], ctx: RunContext[Any], tool: ToolsetTool[Any]
     ) -> Any:
+        forwarded = self._forwarded_headers(ctx)
         try:
-            client = await self._client()
-            result = await client.call_tool(name, tool_args)
+            if forwarded:
+                result = await self._call_with_headers(name, tool_args, forwarded)
+            else:
+                client = await self._client()
+                result = await client.call_tool(name, tool_args)
         except Exception as exc:
             # Unreachable, timed out, or a protocol error (e.g. the session broke): drop
             # the connection so the next call reconnects, and tell the model.
@@ -264,6 +269,29 @@ class McpServerTools(AbstractToolset[Any]):
             message = _as_text(map_content(result.content)) or f"Tool {name!r} returned an error"
             raise ToolFailed(message)
         return map_result(result)
+
+    def _forwarded_headers(self, ctx: RunContext[Any]) -> dict[str, str]:
+        """Headers of the A2A request this server may see (`allowed_headers`, e.g. a user's
+        token), so the tool acts as the user."""
+        if not self.settings.allowed_headers:
+            return {}
+        incoming = getattr(ctx.deps, "request_headers", None) or {}
+        return {
+            name: incoming[name.lower()]
+            for name in self.settings.allowed_headers
+            if name.lower() in incoming
+        }
+
+    async def _call_with_headers(
+        self, name: str, tool_args: dict[str, Any], headers: dict[str, str]
+    ) -> Any:
+        # Per-request headers need their own connection; the shared one has none.
+        connection = _Connection(self.settings, headers)
+        await connection.open()
+        try:
+            return await connection.client.call_tool(name, tool_args)
+        finally:
+            await connection.close()
 
 
 def map_result(result: Any) -> Any:
