@@ -221,9 +221,14 @@ class BosunAgentExecutor(AgentExecutor):
             deferred: DeferredToolResults | None = None
             if pending is not None:
                 response = protocol.parse_user_response(context.message)
-                pending = await resolve(
-                    pending, response, agents=engine.remote_agents, emit=sink.emit
-                )
+                try:
+                    pending = await resolve(
+                        pending, response, agents=engine.remote_agents, emit=sink.emit
+                    )
+                except Exception as exc:
+                    log.warning("task %s: resuming failed", task_id, exc_info=exc)
+                    await sink.fail(describe_failure(exc, engine))
+                    return
                 if not pending.done():
                     await sink.pause(pending, None, engine.model_name)
                     return
@@ -271,10 +276,14 @@ class BosunAgentExecutor(AgentExecutor):
         await self.sessions.append_messages(
             session, result.new_messages, task_id=task_id, user_id=user
         )
-        if isinstance(result.output, DeferredToolRequests):
-            await sink.pause(Pending.from_requests(result.output), result.usage, engine.model_name)
-        else:
+        if not isinstance(result.output, DeferredToolRequests):
             await sink.answer(str(result.output), result.usage, engine.model_name)
+            return
+        pending = Pending.from_requests(result.output)
+        if pending.done():  # nothing a person can answer (a sub-agent's request was refused)
+            await self._turn(engine, sink, deps, None, pending.results(), user=user)
+            return
+        await sink.pause(pending, result.usage, engine.model_name)
 
     async def _save_partial(
         self,

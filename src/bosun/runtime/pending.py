@@ -107,7 +107,7 @@ class Pending:
                     questions=list(meta.get("questions") or []),
                 )
             entries.append(entry)
-        return cls(entries)
+        return cls(entries).reject_conflicts()
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, Any]) -> Pending | None:
@@ -121,6 +121,26 @@ class Pending:
 
     def requests(self) -> list[InputRequest]:
         return [r for e in self.entries for r in e.requests()]
+
+    def reject_conflicts(self) -> Pending:
+        """Fail sub-agent entries whose request ids clash with another request's.
+
+        Decisions are matched by id; a sub-agent that reused one of our own call ids could
+        otherwise get the user's decision for our call applied to its request, or the
+        other way round.
+        """
+        seen: dict[str, int] = {}
+        for request in self.requests():
+            seen[request.id] = seen.get(request.id, 0) + 1
+        for entry in self.entries:
+            if entry.kind != "remote" or entry.resolution is not None:
+                continue
+            if any(seen[r.id] > 1 for r in entry.requests()):
+                entry.resolution = {
+                    "failed": "the sub-agent asked for input with call ids that are already in "
+                    "use; its request was refused"
+                }
+        return self
 
     def done(self) -> bool:
         return all(e.resolution is not None for e in self.entries)
@@ -196,7 +216,7 @@ async def resolve(
             entry.resolution = {"answer": answer_text(entry.questions, answer)}
         else:
             await _resume_remote(entry, response, agents=agents, emit=emit)
-    return pending
+    return pending.reject_conflicts()
 
 
 async def _resume_remote(
@@ -224,5 +244,6 @@ async def _resume_remote(
         return
     if outcome.paused is not None:
         entry.remote = outcome.paused  # the sub-agent asks again: stay pending
+        entry.resolution = None
     else:
         entry.resolution = {"answer": outcome.answer or ""}

@@ -62,3 +62,18 @@ def test_tls_settings(tmp_path: Path) -> None:
     if ca.exists():
         context = ssl_verify(TLSSettings(ca_cert_file=str(ca), disable_system_cas=True))
         assert isinstance(context, ssl.SSLContext)
+
+
+def test_instruction_from_a_mounted_file(tmp_path: Path) -> None:
+    from bosun.api.config import AgentConfig
+    from bosun.runtime.engine import instruction
+
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("You are kept in a Secret.")
+    base = {"name": "ns/a", "instruction": "inline", "model": {"type": "openai", "model": "m"}}
+    assert instruction(AgentConfig.model_validate(base)) == "inline"
+    config = AgentConfig.model_validate({**base, "instruction_file": str(prompt)})
+    assert instruction(config) == "You are kept in a Secret."
+    missing = AgentConfig.model_validate({**base, "instruction_file": str(tmp_path / "nope")})
+    with pytest.raises(ModelConfigError, match="instruction_file"):
+        instruction(missing)

@@ -85,3 +85,24 @@ async def test_pending_round_trips_through_task_metadata() -> None:
     assert restored is not None
     assert [e.to_json() for e in restored.entries] == pending.to_metadata()
     assert Pending.from_metadata({"bosun_pending": []}) is None
+
+
+async def test_sub_agent_requests_reusing_our_ids_are_refused() -> None:
+    remote = {
+        "agent": "helper",
+        "task_id": "t",
+        "context_id": "c",
+        "requests": [{"id": "c1", "kind": "approval", "tool": "x", "arguments": {}}],
+    }
+    requests = DeferredToolRequests(
+        approvals=[ToolCallPart("delete_pod", {"name": "a"}, "c1")],
+        calls=[ToolCallPart("helper", {"request": "r"}, "r1")],
+        metadata={"r1": {"remote_agent": remote}},
+    )
+    pending = Pending.from_requests(requests)
+    # Only our own call is asked for; the clashing sub-agent request is refused.
+    assert [r.id for r in pending.requests()] == ["c1"]
+    assert pending.entries[1].resolution == {
+        "failed": "the sub-agent asked for input with call ids that are already in use; "
+        "its request was refused"
+    }
