@@ -77,3 +77,24 @@ async def test_cancel_stops_a_running_tool_call(mcp_server, start_agent, connect
         assert not exchange.data("tool_result")
         after = await conversation.send("hello", context_id=cancelled.context_id)
         assert after.final_state == "TASK_STATE_COMPLETED"
+
+
+async def test_subscribe_to_a_running_task(start_agent, connect) -> None:
+    from a2a.types import SubscribeToTaskRequest
+
+    script = [{"match": {}, "delay": 1.0, "text": "slow answer"}]
+    with MockLLM(script) as llm:
+        agent = await start_agent(base_config(llm))
+        conversation = await connect(agent.url)
+        sending = asyncio.create_task(conversation.send("take your time", limit=40))
+        task_id = await _running_task_id(conversation)
+        watcher = await connect(agent.url)
+        states = []
+        async with asyncio.timeout(20):
+            async for event in watcher.client.subscribe(SubscribeToTaskRequest(id=task_id)):
+                if event.HasField("status_update"):
+                    states.append(event.status_update.status.state)
+                elif event.HasField("task"):
+                    states.append(event.task.status.state)
+        assert states[-1] == TaskState.TASK_STATE_COMPLETED
+        assert (await sending).final_text() == "slow answer"
