@@ -11,8 +11,8 @@ test:  ## install what the tests need and run the whole suite with the checks
 	uv run pytest -q -n 2 --dist loadgroup
 
 lint:
-	uv run ruff check src tests bench
-	uv run ruff format --check src tests bench
+	uv run ruff check src tests bench scripts
+	uv run ruff format --check src tests bench scripts
 	uv run mypy
 	uv run lint-imports
 

@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _generator():  # scripts/ is not a package: load the generator by path
-    spec = importlib.util.spec_from_file_location("architecture", ROOT / "scripts" / "architecture.py")
+    spec = importlib.util.spec_from_file_location(
+        "architecture", ROOT / "scripts" / "architecture.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
