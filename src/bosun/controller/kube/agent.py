@@ -34,9 +34,6 @@ from bosun.controller.translate import (
 
 logger = logging.getLogger(__name__)
 
-OWNER_LABEL = "kagent.dev/agent"
-MANAGED_BY = {"app.kubernetes.io/managed-by": "bosun"}
-
 
 def invalid_spec_message(exc: ValidationError) -> str:
     return "; ".join(str(p) for p in problems_from_validation(exc))
@@ -82,9 +79,8 @@ async def reconcile_agent(ctl: Controller, namespace: str, name: str) -> None:
 
     apply_error: KubeError | None = None
     if output is not None:
-        labels = {**MANAGED_BY, OWNER_LABEL: name}
         try:
-            await apply_owned(ctl, body, output.objects, labels)
+            await apply_owned(ctl, body, output.objects)
         except KubeError as exc:
             if exc.status == 0 or exc.status >= 500:
                 raise  # the API server is unwell: retry with backoff, status unchanged

@@ -231,7 +231,7 @@ class KubeClient:
     async def list(
         self, api_version: str, kind: str, namespace: str, labels: Mapping[str, str]
     ) -> list[Obj]:
-        """Objects of a kind in a namespace whose labels match all of `labels`."""
+        """Objects of a kind in a namespace ("*": all) whose labels match all of `labels`."""
         cls = resource_class(api_version, kind)
         try:
             items = [

@@ -14,6 +14,7 @@ Created by operator.py; every handler module receives it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ class Controller:
     sunk: dict[QueueKey, str] = field(default_factory=dict)
     discovery_failures: dict[QueueKey, int] = field(default_factory=dict)
     discovering: set[QueueKey] = field(default_factory=set)  # discovery loop scheduled
+    inventory: dict[str, set[ObjKey]] | None = None  # owned objects by owner uid (owned.py)
+    inventory_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _ns_labels: dict[str, tuple[float, dict[str, str]]] = field(default_factory=dict)
 
     def forget(self, key: QueueKey) -> None:
@@ -80,6 +83,7 @@ class Controller:
         self.sunk.clear()
         self.discovery_failures.clear()
         self.discovering.clear()
+        self.inventory = None
 
     def check_fresh(self, key: QueueKey, body: Mapping[str, Any]) -> None:
         """Raise Requeue while the cache has not yet shown our last status write."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from bosun.api.mcpserver import MCPServer
-from bosun.controller.kube.agent import MANAGED_BY, invalid_spec_message
+from bosun.controller.kube.agent import invalid_spec_message
 from bosun.controller.kube.client import KubeError
 from bosun.controller.kube.context import Controller
 from bosun.controller.kube.gather import gather
@@ -23,8 +23,6 @@ from bosun.controller.translate import (
     mcpserver_references,
     translate_mcpserver,
 )
-
-OWNER_LABEL = "kagent.dev/mcpserver"
 
 
 async def reconcile_mcpserver(ctl: Controller, namespace: str, name: str) -> None:
@@ -55,7 +53,7 @@ async def reconcile_mcpserver(ctl: Controller, namespace: str, name: str) -> Non
     apply_error: KubeError | None = None
     if output is not None:
         try:
-            await apply_owned(ctl, body, output.objects, {**MANAGED_BY, OWNER_LABEL: name})
+            await apply_owned(ctl, body, output.objects)
         except KubeError as exc:
             if exc.status == 0 or exc.status >= 500:
                 raise

@@ -24,9 +24,9 @@ from typing import Any
 import kopf
 
 from bosun.controller.kube.agent import reconcile_agent
-from bosun.controller.kube.client import KubeClient, kopf_login
+from bosun.controller.kube.client import KubeClient, KubeError, kopf_login
 from bosun.controller.kube.context import Controller
-from bosun.controller.kube.index import BOSUN_KINDS, Cache, register_indices
+from bosun.controller.kube.index import BOSUN_KINDS, Cache
 from bosun.controller.kube.leader import LeaderElector
 from bosun.controller.kube.mcpserver import reconcile_mcpserver
 from bosun.controller.kube.modelconfig import reconcile_modelconfig
@@ -96,16 +96,11 @@ def build(
         ),
     )
     registry = kopf.OperatorRegistry()
-    register_indices(registry)
     Triggers(ctl).register(registry)
 
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
         return kopf_login(settings, **kwargs)
-
-    @kopf.on.startup(registry=registry)
-    def bind_indices(**kwargs: Any) -> None:
-        ctl.cache.bind(kwargs)
 
     return ctl, registry
 
@@ -144,11 +139,29 @@ async def run_operator(
         for queue in queues:
             queue.pause()
 
+    async def activate() -> None:
+        """Act only with a complete cache: prime it, wait for the watches, then lead."""
+        delay = 1.0
+        while True:
+            try:
+                await ctl.cache.prime(ctl.client, settings.watch_namespaces)
+                break
+            except KubeError as exc:
+                logger.warning("listing the cluster failed (retry in %.0fs): %s", delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        await ctl.cache.wait_ready(ctl.client)
+        if settings.leader_election:
+            logger.info("cache complete: contending for the lease as %s", settings.identity)
+            await LeaderElector(ctl.client, settings, start, stop).run()
+        else:
+            logger.info("cache complete: reconciling")
+            start()
+            await asyncio.Event().wait()
+
+    stop()
     own_tasks = [asyncio.create_task(q.run(), name=f"bosun-{q.name}") for q in queues]
-    if settings.leader_election:
-        stop()
-        elector = LeaderElector(ctl.client, settings, start, stop)
-        own_tasks.append(asyncio.create_task(elector.run(), name="bosun-leader-election"))
+    own_tasks.append(asyncio.create_task(activate(), name="bosun-activate"))
     namespaces = list(settings.watch_namespaces)
     saved = _signal_handlers()
     try:
@@ -163,17 +176,19 @@ async def run_operator(
         )
         if not settings.handle_signals:
             _restore_signal_handlers(saved)
-        await _run_kopf(kopf_tasks)
+        await _run(kopf_tasks, own_tasks)
     finally:
-        for task in reversed(own_tasks):  # the elector first: it releases the Lease
+        for task in reversed(own_tasks):  # activate first: its elector releases the Lease
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await ctl.client.close()
 
 
-async def _run_kopf(root_tasks: Collection[asyncio.Task[Any]]) -> None:
-    """Run kopf's root tasks until one ends or we are cancelled, then stop them.
+async def _run(
+    kopf_tasks: Collection[asyncio.Task[Any]], own_tasks: list[asyncio.Task[Any]]
+) -> None:
+    """Run until cancelled or until any task ends (a failure is re-raised); stop kopf's.
 
     Not `kopf.run_tasks`: at exit it cancels *every* task started after the operator, which
     in `bosun controlplane` includes the HTTP server's connections. Cancelling kopf's root
@@ -181,14 +196,15 @@ async def _run_kopf(root_tasks: Collection[asyncio.Task[Any]]) -> None:
     """
     done: set[asyncio.Task[Any]] = set()
     try:
-        done, _ = await asyncio.wait(root_tasks, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait([*kopf_tasks, *own_tasks], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in root_tasks:
+        for task in kopf_tasks:
             task.cancel()
-        await asyncio.wait(root_tasks, timeout=10)
+        await asyncio.wait(kopf_tasks, timeout=10)
     for task in done:
         if not task.cancelled() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
+    raise RuntimeError(f"operator task ended unexpectedly: {[t.get_name() for t in done]}")
 
 
 def _signal_handlers() -> dict[int, Any]:

@@ -1,11 +1,12 @@
 """Apply the translator's objects for one owner, and delete the ones it no longer produces.
 
 Server-side apply, in an order that lets pods start cleanly (ServiceAccount and Secrets
-before the Deployment). Every object must carry the owner's controller reference (the
+before the Deployment). Every object carries the owner's controller reference (the
 translator sets it; it is added here if missing), so Kubernetes' garbage collector deletes
-it with its owner. Pruning lists each owned kind by the owner's labels and deletes what
-has our owner reference and is no longer produced; it runs on the first reconcile after a
-start and whenever the produced set changes (so a crash between apply and prune heals).
+it with its owner. Pruning compares with what was applied last for the owner; on the
+first reconcile after a start (or after becoming the leader) "last" is the inventory: the
+objects found in the cluster with the owner's uid as controller, listed once per kind for
+all owners. So a crash between apply and prune heals, and no reconcile lists anything.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ OWNED_KINDS: list[tuple[str, str]] = [
     ("apps/v1", "Deployment"),
 ]
 _ORDER = {kind: i for i, kind in enumerate(OWNED_KINDS)}
+MANAGED_BY = {"app.kubernetes.io/managed-by": "bosun"}
 
 
 def obj_key(obj: Mapping[str, Any]) -> ObjKey:
@@ -67,15 +69,8 @@ def with_owner(obj: Obj, owner: Mapping[str, Any]) -> Obj:
     return {**obj, "metadata": meta}
 
 
-def _owned_by(obj: Mapping[str, Any], uid: str) -> bool:
-    refs = (obj.get("metadata") or {}).get("ownerReferences") or []
-    return any(r.get("uid") == uid for r in refs)
-
-
-async def apply_owned(
-    ctl: Controller, owner: Mapping[str, Any], objects: list[Obj], labels: Mapping[str, str]
-) -> None:
-    """Apply `objects` for `owner`, then prune its objects (found by `labels`) not among them."""
+async def apply_owned(ctl: Controller, owner: Mapping[str, Any], objects: list[Obj]) -> None:
+    """Apply `objects` for `owner`, then delete its objects that are not among them."""
     ordered = sorted(
         (with_owner(o, owner) for o in objects),
         key=lambda o: _ORDER.get((o["apiVersion"], o["kind"]), len(_ORDER)),
@@ -84,34 +79,35 @@ async def apply_owned(
         try:
             await ctl.client.apply(obj)
         except Conflict as exc:
-            raise Requeue(
-                0.5, f"apply conflict on {obj['kind']} {obj['metadata']['name']}"
-            ) from exc
+            name = obj["metadata"]["name"]
+            raise Requeue(0.5, f"apply conflict on {obj['kind']} {name}") from exc
     desired = {obj_key(o) for o in ordered}
     key = key_of(owner)
-    if ctl.applied.get(key) == desired:
-        return
-    await prune(ctl, owner, desired, labels)
+    previous = ctl.applied.get(key)
+    if previous is None:  # first time since start (or leadership): what is in the cluster
+        previous = (await inventory(ctl)).pop(owner["metadata"]["uid"], set())
+    for stale in sorted(previous - desired, key=lambda k: -_ORDER.get(k[:2], 0)):
+        api_version, kind, namespace, name = stale
+        logger.info("%s %s/%s: deleting %s %s (no longer produced)", *key, kind, name)
+        await ctl.client.delete(api_version, kind, namespace, name)
     ctl.applied[key] = desired
 
 
-async def prune(
-    ctl: Controller, owner: Mapping[str, Any], keep: set[ObjKey], labels: Mapping[str, str]
-) -> None:
-    namespace = owner["metadata"]["namespace"]
-    uid = owner["metadata"]["uid"]
-    kinds = set(OWNED_KINDS) | {(k[0], k[1]) for k in keep}
-    for api_version, kind in sorted(kinds, key=lambda k: _ORDER.get(k, len(_ORDER))):
-        for obj in await ctl.client.list(api_version, kind, namespace, labels):
-            if not _owned_by(obj, uid) or obj_key(obj) in keep:
-                continue
-            meta = obj["metadata"]
-            logger.info(
-                "%s %s/%s: deleting %s %s (no longer produced)",
-                owner["kind"],
-                namespace,
-                owner["metadata"]["name"],
-                kind,
-                meta["name"],
-            )
-            await ctl.client.delete(api_version, kind, namespace, meta["name"])
+async def inventory(ctl: Controller) -> dict[str, set[ObjKey]]:
+    """Objects Bosun owns in the cluster, by owner uid: listed once per kind and leadership.
+
+    One list per kind (by the managed-by label, in the watched namespaces) instead of one
+    per owner; each owner then takes its entry on its first reconcile.
+    """
+    async with ctl.inventory_lock:
+        if ctl.inventory is None:
+            found: dict[str, set[ObjKey]] = {}
+            namespaces = list(ctl.settings.watch_namespaces) or ["*"]
+            for api_version, kind in OWNED_KINDS:
+                for namespace in namespaces:
+                    for obj in await ctl.client.list(api_version, kind, namespace, MANAGED_BY):
+                        for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+                            if ref.get("controller") and ref.get("uid"):
+                                found.setdefault(str(ref["uid"]), set()).add(obj_key(obj))
+            ctl.inventory = found
+        return ctl.inventory

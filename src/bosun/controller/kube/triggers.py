@@ -1,4 +1,4 @@
-"""kopf event handlers: turn watch events into queued keys (they do nothing else).
+"""kopf event handlers: update the caches and turn watch events into queued keys.
 
 An event matters when what it changes matters: for Bosun's kinds the spec (generation),
 labels, annotations or deletion, not a status write (ours included, so no hot loop); for
@@ -38,6 +38,10 @@ def enqueue(ctl: Controller, key: QueueKey) -> None:
         ctl.reconciles.add(key)
 
 
+def _owned_by_bosun(body: kopf.Body, **_: Any) -> bool:
+    return bool(owners(body))
+
+
 class Triggers:
     def __init__(self, ctl: Controller) -> None:
         self.ctl = ctl
@@ -57,9 +61,10 @@ class Triggers:
         for dependent in self.ctl.cache.dependents_closure([ref]):
             enqueue(self.ctl, dependent)
 
-    def on_bosun(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_bosun(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
         meta = body.get("metadata") or {}
         key: QueueKey = (str(body.get("kind")), str(meta.get("namespace")), str(meta.get("name")))
+        self.ctl.cache.update(key[0], event.get("type") == "DELETED", body)
         fingerprint = [
             meta.get("generation"),
             meta.get("labels"),
@@ -73,6 +78,7 @@ class Triggers:
             self._cascade(key)
 
     def _core(self, kind: str, event: Mapping[str, Any], body: kopf.Body, content: Any) -> None:
+        self.ctl.cache.update(kind, event.get("type") == "DELETED", body)
         meta = body.get("metadata") or {}
         key: QueueKey = (kind, str(meta.get("namespace")), str(meta.get("name")))
         if self._changed(key, event, content):
@@ -80,16 +86,16 @@ class Triggers:
             for owner in owners(body):
                 enqueue(self.ctl, owner)
 
-    def on_secret(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_secret(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
         self._core("Secret", event, body, secret_hashes(body))
 
-    def on_configmap(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_configmap(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
         self._core("ConfigMap", event, body, body.get("data"))
 
-    def on_service(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_service(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
         self._core("Service", event, body, (body.get("spec") or {}).get("ports"))
 
-    def on_deployment(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_deployment(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
         state = DeploymentState.from_body(body)
         self._core("Deployment", event, body, state.__dict__)
 
@@ -110,5 +116,5 @@ class Triggers:
             "deployments",
             id="bosun-deployments",
             registry=registry,
-            when=lambda body, **_: bool(owners(body)),
+            when=_owned_by_bosun,
         )(self.on_deployment)
