@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from conftest import (
     Cluster,
     Operator,
@@ -77,7 +75,6 @@ async def test_sink_failure_is_retried(cluster: Cluster) -> None:
         await stop_operator(op)
 
 
-@pytest.mark.slow
 async def test_restart_changes_nothing_and_heals_what_was_missed(cluster: Cluster) -> None:
     first = await start_operator(operator_settings(cluster.url), RecordingSink())
     await cluster.apply(MODEL, agent("a"), agent("b"))

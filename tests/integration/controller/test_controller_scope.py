@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import (
     Cluster,
     RecordingSink,
@@ -53,7 +51,6 @@ async def test_only_watched_namespaces_are_reconciled(cluster: Cluster) -> None:
         await stop_operator(op)
 
 
-@pytest.mark.slow
 async def test_two_replicas_one_leader_and_failover(cluster: Cluster) -> None:
     def settings(identity: str):  # type: ignore[no-untyped-def]
         return operator_settings(

@@ -229,6 +229,12 @@ class Cache:
             if len(self._expected) != last:
                 last, since = len(self._expected), time.monotonic()
             elif time.monotonic() - since > STALL:
+                logger.info(
+                    "cache: %d objects not delivered after %.0fs, checking them: %s",
+                    len(self._expected),
+                    STALL,
+                    ", ".join("/".join(k) for k in list(self._expected)[:5]),
+                )
                 for key in list(self._expected):
                     kind, ns, name = key
                     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bosun.controller.translate.interface import TranslateOptions
 
@@ -54,6 +56,53 @@ class ControllerSettings:
     """Let kopf install SIGINT/SIGTERM handlers (only when the operator runs alone)."""
     watch_timeout: float = 300.0
     """Server-side timeout of each watch request (kopf then re-watches from where it was)."""
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> ControllerSettings:
+        """Settings from BOSUN_* variables (what the Helm chart sets), then `overrides`.
+
+        BOSUN_WATCH_NAMESPACES (comma-separated), BOSUN_LEADER_ELECTION (true/false),
+        BOSUN_LEASE_NAME, BOSUN_LEASE_NAMESPACE, BOSUN_CONTROLLER_WORKERS,
+        BOSUN_DISCOVERY_INTERVAL (seconds); without `translate` in `overrides`:
+        BOSUN_RUNTIME_IMAGE, BOSUN_MCP_RUNNER_IMAGE, BOSUN_INTERNAL_URL (the runtime's
+        BOSUN_URL). Raises ValueError naming the variable on a bad value.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        if env.get("BOSUN_WATCH_NAMESPACES"):
+            values["watch_namespaces"] = tuple(
+                ns.strip() for ns in env["BOSUN_WATCH_NAMESPACES"].split(",") if ns.strip()
+            )
+        if env.get("BOSUN_LEADER_ELECTION"):
+            flag = env["BOSUN_LEADER_ELECTION"].strip().lower()
+            if flag not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(f"BOSUN_LEADER_ELECTION: expected true or false, got {flag!r}")
+            values["leader_election"] = flag in ("true", "1", "yes")
+        for var, field_name in (
+            ("BOSUN_LEASE_NAME", "lease_name"),
+            ("BOSUN_LEASE_NAMESPACE", "lease_namespace"),
+        ):
+            if env.get(var):
+                values[field_name] = env[var]
+        for var, field_name, kind in (
+            ("BOSUN_CONTROLLER_WORKERS", "workers", int),
+            ("BOSUN_DISCOVERY_INTERVAL", "discovery_interval", float),
+        ):
+            if env.get(var):
+                try:
+                    values[field_name] = kind(env[var])
+                except ValueError:
+                    raise ValueError(f"{var}: not a number: {env[var]!r}") from None
+        if "translate" not in overrides:
+            defaults = TranslateOptions()
+            values["translate"] = TranslateOptions(
+                runtime_image=env.get("BOSUN_RUNTIME_IMAGE") or defaults.runtime_image,
+                mcp_runner_image=env.get("BOSUN_MCP_RUNNER_IMAGE") or defaults.mcp_runner_image,
+                controlplane_url=env.get("BOSUN_INTERNAL_URL") or None,
+            )
+        return cls(**{**values, **overrides})
 
     def effective_lease_namespace(self) -> str:
         if self.lease_namespace:
