@@ -37,15 +37,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import copy
 import datetime
 import json
 import random
-import re
 import string
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp.web
@@ -53,6 +53,19 @@ import attrs
 import kmock
 import yaml
 from kmock._internal import enums, references, rendering
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kube_semantics import (
+    api_error,
+    json_patch,
+    json_response,
+    labels_of,
+    merge_patch,
+    normalize,
+    parse_selector,
+    server_side_apply,
+    without,
+)
 
 Obj = dict[str, Any]
 Key = tuple[references.resource, str | None, str]
@@ -76,148 +89,6 @@ LOG_LIMIT = 200_000  # watch events kept for resumption; older resourceVersions 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _error(status: int, reason: str, message: str) -> kmock.KubernetesError:
-    return kmock.KubernetesError(status=status, reason=reason, message=message)
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: dicts merge recursively, null removes a key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
-def _pointer(path: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
-
-
-def json_patch(target: Obj, ops: list[Obj]) -> Obj:
-    """RFC 6902, the operations clients use: add, remove, replace, test."""
-    doc = copy.deepcopy(target)
-    for op in ops:
-        *parents, last = _pointer(op["path"])
-        node: Any = doc
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-        kind = op["op"]
-        if kind == "test":
-            current = node[int(last)] if isinstance(node, list) else node.get(last)
-            if current != op.get("value"):
-                raise _error(422, "Invalid", f"test failed at {op['path']}")
-        elif kind == "remove":
-            del node[int(last) if isinstance(node, list) else last]
-        elif kind in ("add", "replace"):
-            if isinstance(node, list):
-                index = len(node) if last == "-" else int(last)
-                if kind == "add":
-                    node.insert(index, op["value"])
-                else:
-                    node[index] = op["value"]
-            else:
-                node[last] = op["value"]
-        else:
-            raise _error(422, "Invalid", f"unsupported JSON patch op {kind!r}")
-    return doc
-
-
-def server_side_apply(current: Obj, previous: Obj | None, applied: Obj) -> Obj:
-    """One field manager's apply: drop what it applied before and not now, then set the rest.
-
-    Lists are atomic (replaced whole), as for a single manager that owns them.
-    """
-
-    def prune(node: Any, prev: Any, new: Any) -> Any:
-        if not isinstance(node, dict) or not isinstance(prev, dict):
-            return node
-        out = dict(node)
-        for key, prev_value in prev.items():
-            if not isinstance(new, dict) or key not in new:
-                out.pop(key, None)
-            else:
-                out[key] = prune(out.get(key), prev_value, new[key])
-        return out
-
-    def overlay(node: Any, new: Any) -> Any:
-        if not isinstance(new, dict) or not isinstance(node, dict):
-            return copy.deepcopy(new)
-        out = dict(node)
-        for key, value in new.items():
-            out[key] = overlay(out.get(key), value)
-        return out
-
-    base = prune(copy.deepcopy(current), previous, applied) if previous else copy.deepcopy(current)
-    result: Obj = overlay(base, applied)
-    return result
-
-
-_SELECTOR_TERM = re.compile(
-    r"\s*(?:(?P<neg>!)\s*(?P<nkey>[^,!=\s()]+)"
-    r"|(?P<skey>[^,!=\s()]+)\s+(?P<op>in|notin)\s+\((?P<values>[^)]*)\)"
-    r"|(?P<key>[^,!=\s()]+)\s*(?P<eq>==|=|!=)\s*(?P<value>[^,\s()]*)"
-    r"|(?P<ekey>[^,!=\s()]+))\s*(?:,|$)"
-)
-
-
-def parse_selector(text: str | None) -> Callable[[dict[str, str]], bool]:
-    """A label selector as a predicate over labels."""
-    if not text:
-        return lambda labels: True
-    checks: list[Callable[[dict[str, str]], bool]] = []
-    pos = 0
-    while pos < len(text):
-        match = _SELECTOR_TERM.match(text, pos)
-        if match is None or match.end() == pos:
-            raise _error(400, "BadRequest", f"unable to parse requirement: {text[pos:]!r}")
-        pos = match.end()
-        g = match.groupdict()
-        if g["neg"]:
-            checks.append(lambda labels, k=g["nkey"]: k not in labels)
-        elif g["op"]:
-            values = {v.strip() for v in g["values"].split(",") if v.strip()}
-            if g["op"] == "in":
-                checks.append(lambda labels, k=g["skey"], vs=values: labels.get(k) in vs)
-            else:
-                checks.append(lambda labels, k=g["skey"], vs=values: labels.get(k) not in vs)
-        elif g["eq"]:
-            if g["eq"] == "!=":
-                checks.append(lambda labels, k=g["key"], v=g["value"]: labels.get(k) != v)
-            else:
-                checks.append(lambda labels, k=g["key"], v=g["value"]: labels.get(k) == v)
-        else:
-            checks.append(lambda labels, k=g["ekey"]: k in labels)
-    return lambda labels: all(check(labels) for check in checks)
-
-
-def _normalize(res: references.resource, obj: Obj) -> Obj:
-    """What the API server does before storing: Secret stringData becomes base64 data."""
-    if res.group == "" and res.plural == "secrets" and "stringData" in obj:
-        data = dict(obj.get("data") or {})
-        for key, value in (obj.pop("stringData") or {}).items():
-            data[key] = base64.b64encode(str(value).encode()).decode()
-        obj["data"] = data
-    return obj
-
-
-def _json(obj: Any, status: int = 200) -> aiohttp.web.Response:
-    return aiohttp.web.Response(
-        body=json.dumps(obj).encode(), status=status, headers={"Content-Type": "application/json"}
-    )
-
-
-def _labels(obj: Obj) -> dict[str, str]:
-    return dict((obj.get("metadata") or {}).get("labels") or {})
-
-
-def _without(obj: Obj, *keys: str) -> Obj:
-    return {k: v for k, v in obj.items() if k not in keys}
 
 
 @attrs.define(kw_only=True)
@@ -355,7 +226,7 @@ class KubeEmulator(kmock.KubernetesEmulator):
                 and (sub is None or request.subresource == sub)
             ):
                 fault[5] -= 1
-                return _error(status, "Injected", f"injected by the test: {status}")
+                return api_error(status, "Injected", f"injected by the test: {status}")
         return None
 
     async def _handle(self, request: rendering.Request) -> Any:
@@ -371,15 +242,15 @@ class KubeEmulator(kmock.KubernetesEmulator):
         if request.action == enums.action.WATCH:
             return await self._stream(request)
         if request.action == enums.action.LIST:
-            return _json(await self._serve_list(request))
+            return json_response(await self._serve_list(request))
         async with self._lock:
             if request.action == enums.action.FETCH:
                 key = self._key(request)
                 if key not in self._objects or self._objects[key].deleted:
-                    raise _error(404, "NotFound", f'{res.plural} "{request.name}" not found')
-                return _json(self._objects[key].raw)
+                    raise api_error(404, "NotFound", f'{res.plural} "{request.name}" not found')
+                return json_response(self._objects[key].raw)
             obj = self._mutate(request)
-        return _json(obj, 201 if request.action == enums.action.CREATE else 200)
+        return json_response(obj, 201 if request.action == enums.action.CREATE else 200)
 
     def _key(self, request: rendering.Request) -> Key:
         assert request.resource is not None and request.name is not None
@@ -414,7 +285,7 @@ class KubeEmulator(kmock.KubernetesEmulator):
         if request.action == enums.action.UPDATE:
             return self._update(key, request, data)
         if key not in self._objects or self._objects[key].deleted:
-            raise _error(404, "NotFound", f'{res.plural} "{request.name}" not found')
+            raise api_error(404, "NotFound", f'{res.plural} "{request.name}" not found')
         self._delete(key)
         return copy.deepcopy(self._objects[key].last.raw)
 
@@ -423,10 +294,10 @@ class KubeEmulator(kmock.KubernetesEmulator):
         return str(self._rv)
 
     def _create(self, res: references.resource, namespace: str | None, data: Obj) -> Obj:
-        obj = _normalize(res, copy.deepcopy(data))
+        obj = normalize(res, copy.deepcopy(data))
         meta = obj.setdefault("metadata", {})
         if meta.get("resourceVersion"):
-            raise _error(
+            raise api_error(
                 400, "BadRequest", "resourceVersion should not be set on objects to be created"
             )
         name = meta.get("name")
@@ -434,14 +305,14 @@ class KubeEmulator(kmock.KubernetesEmulator):
             suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=5))
             name = meta["name"] = meta["generateName"] + suffix
         if not name:
-            raise _error(422, "Invalid", "metadata.name: Required value")
+            raise api_error(422, "Invalid", "metadata.name: Required value")
         namespace = namespace or meta.get("namespace")
         if res not in self._cluster_kinds:
             namespace = namespace or "default"
             meta["namespace"] = namespace
         key = (res, namespace, name)
         if key in self._objects and not self._objects[key].deleted:
-            raise _error(409, "AlreadyExists", f'{res.plural} "{name}" already exists')
+            raise api_error(409, "AlreadyExists", f'{res.plural} "{name}" already exists')
         if res in self._status_kinds:
             obj.pop("status", None)
         meta.pop("deletionTimestamp", None)
@@ -466,20 +337,20 @@ class KubeEmulator(kmock.KubernetesEmulator):
         sub = request.subresource or ""
         manager = str(request.params.get("fieldManager", ""))
         if apply and not manager:
-            raise _error(400, "BadRequest", "fieldManager is required for apply patch")
+            raise api_error(400, "BadRequest", "fieldManager is required for apply patch")
         exists = key in self._objects and not self._objects[key].deleted
         if not exists:
             if apply and not sub:
                 created = self._create(res, key[1], data or {})
                 self._applied[(key, manager, sub)] = copy.deepcopy(data)
                 return created
-            raise _error(404, "NotFound", f'{res.plural} "{name}" not found')
+            raise api_error(404, "NotFound", f'{res.plural} "{name}" not found')
         current = self._objects[key].raw
         wanted_rv = (
             (data.get("metadata") or {}).get("resourceVersion") if isinstance(data, dict) else None
         )
         if wanted_rv and str(wanted_rv) != current["metadata"]["resourceVersion"]:
-            raise _error(
+            raise api_error(
                 409,
                 "Conflict",
                 f'Operation cannot be fulfilled on {res.plural} "{name}": the object has been '
@@ -500,14 +371,14 @@ class KubeEmulator(kmock.KubernetesEmulator):
             else:
                 new["status"] = patched["status"]
         elif sub:
-            raise _error(404, "NotFound", f"subresource {sub} is not served")
+            raise api_error(404, "NotFound", f"subresource {sub} is not served")
         else:
             new = patched
             if res in self._status_kinds:
                 new.pop("status", None)
                 if "status" in current:
                     new["status"] = current["status"]
-        new = _normalize(res, new)
+        new = normalize(res, new)
         meta = new.setdefault("metadata", {})
         for field in (
             "uid",
@@ -524,7 +395,7 @@ class KubeEmulator(kmock.KubernetesEmulator):
                 meta.pop(field, None)
         if new == current:
             return current  # a no-op write: same resourceVersion, no event
-        if _without(new, "metadata", "status") != _without(current, "metadata", "status"):
+        if without(new, "metadata", "status") != without(current, "metadata", "status"):
             meta["generation"] = int(current["metadata"].get("generation") or 0) + 1
         meta["resourceVersion"] = self._next_rv()
         self._store(key, new)
@@ -594,7 +465,7 @@ class KubeEmulator(kmock.KubernetesEmulator):
             return False
         if request.name is not None and obj["metadata"].get("name") != request.name:
             return False
-        return bool(select(_labels(obj)))
+        return bool(select(labels_of(obj)))
 
     def _live_keys(self, request: rendering.Request) -> list[Key]:
         assert request.resource is not None

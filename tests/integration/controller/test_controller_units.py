@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kube_emulator import merge_patch, parse_selector, server_side_apply
+from kube_semantics import merge_patch, parse_selector, server_side_apply
 
 from bosun.controller.kube.settings import ControllerSettings
 from bosun.controller.kube.status import Cond, DeploymentState, build_status, ready_condition
