@@ -1,4 +1,5 @@
 # The two commands of the README. Everything else is a helper for them.
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
 .PHONY: up test lint unit crds
 
 up:  ## install Bosun and run it locally with the examples (scripted fake LLM, no API key)

