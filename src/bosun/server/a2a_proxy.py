@@ -45,6 +45,7 @@ _DROP_REQUEST = {
     "trailer", "transfer-encoding", "upgrade", "authorization", "cookie", "content-length",
     "accept-encoding", USER_HEADER.lower(),
 }  # fmt: skip
+STREAM_METHODS = ("SendStreamingMessage", "SubscribeToTask", "message/stream", "tasks/resubscribe")
 _DROP_RESPONSE = {
     "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding",
     "server", "date", "trailer", "upgrade",
@@ -171,6 +172,7 @@ async def forward(
     except ValueError:
         parsed = None
     request_id = parsed.get("id") if isinstance(parsed, dict) else None
+    method = parsed.get("method") if isinstance(parsed, dict) else None
     try:
         agent = await find_agent(ctx, namespace, name)
     except AgentUnavailable as exc:
@@ -183,7 +185,9 @@ async def forward(
         changed = json.dumps(parsed).encode()
         body = changed if changed != before else body
     url = f"{agent.url}/{path}" if path else f"{agent.url}/"
-    upstream_request = ctx.http.build_request(
+    streaming = method in STREAM_METHODS or path.endswith((":stream", ":subscribe"))
+    client = ctx.http_streams if streaming else ctx.http
+    upstream_request = client.build_request(
         request.method,
         url,
         params=request.query_params,
@@ -191,12 +195,11 @@ async def forward(
         content=body,
     )
     try:
-        upstream = await ctx.http.send(upstream_request, stream=True)
+        upstream = await client.send(upstream_request, stream=True)
     except httpx.HTTPError as exc:
         why = f"agent {namespace}/{name} is unreachable at {agent.url}: {type(exc).__name__}"
         log.warning("%s", why)
         return _unavailable(request_id, AgentUnavailable(AGENT_UNREACHABLE, "Unreachable", why))
-    method = parsed.get("method") if isinstance(parsed, dict) else None
     recorder = Recorder(ctx, user, agent, count_usage=method in SEND_METHODS)
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
         return StreamingResponse(

@@ -4,8 +4,9 @@
   to another user is refused as not found (else user B could continue user A's
   conversation, whose history the agent would load), and a new contextId is claimed for
   the caller. ListTasks is refused for users: the agent would list everyone's tasks.
-- `Recorder` records sessions and tasks seen in responses (v1.0 and v0.3 JSON shapes), so
-  the UI lists conversations started anywhere: UI, CLI, other A2A clients.
+- `Recorder` records sessions, task states and token usage seen in responses (v1.0 and
+  v0.3 JSON shapes), so the UI lists conversations started anywhere (UI, CLI, other A2A
+  clients). Writes go through the write-behind (record_writer.py), off the request path.
 - `SseTap` splits a byte stream into SSE events without holding up the bytes.
 """
 
@@ -21,7 +22,9 @@ from typing import Any
 from bosun.server.agent_lookup import FORBIDDEN_METHOD, RoutableAgent
 from bosun.server.auth import User
 from bosun.server.context import Context
-from bosun.server.errors import NotFoundError, ServiceError
+from bosun.server.db.sessions import SessionClaim
+from bosun.server.db.tasks import TaskWrite
+from bosun.server.record_writer import TaskRecord, UsageRecord
 
 log = logging.getLogger(__name__)
 
@@ -113,47 +116,38 @@ async def check_access(
             "listing an agent's tasks through the proxy would show other users' tasks; "
             "use GET /api/tasks",
         )
-    _assign_context(body)
+    fresh = _assign_context(body)
     context, task_ids = _request_ids(body)
     for task_id in task_ids:
-        try:
-            await ctx.repos.tasks.get(user.scope, task_id)
-        except NotFoundError:
-            if await _task_exists(ctx, task_id):
-                return rpc_error(request_id, TASK_NOT_FOUND, f"task {task_id} not found")
-    if context is not None:
-        try:
-            await ctx.repos.sessions.create(
-                user.id,
-                session_id=context,
-                agent_namespace=agent.namespace,
-                agent_name=agent.name,
-                scope=user.scope,
-            )
-        except ServiceError:
-            return rpc_error(request_id, TASK_NOT_FOUND, f"context {context} not found")
+        owner = await ctx.repos.tasks.owner(task_id)
+        if owner is not None and user.scope is not None and owner != user.scope:
+            return rpc_error(request_id, TASK_NOT_FOUND, f"task {task_id} not found")
+    if context is None:
+        return None
+    if not fresh:  # a contextId the caller chose: theirs, or new
+        owner = ctx.writer.pending_owner(context) or await ctx.repos.sessions.owner(context)
+        if owner:
+            if user.scope is not None and owner != user.scope:
+                return rpc_error(request_id, TASK_NOT_FOUND, f"context {context} not found")
+            return None
+    ctx.writer.submit(SessionClaim(user.id, context, agent.namespace, agent.name, user.scope))
     return None
 
 
 SEND_METHODS = ("SendMessage", "SendStreamingMessage", "message/send", "message/stream")
 
 
-def _assign_context(body: dict[str, Any]) -> None:
+def _assign_context(body: dict[str, Any]) -> bool:
     """Give a new conversation its contextId here rather than in the agent, so that the
-    session is the caller's before the agent (which persists it too) hears of it."""
+    session is the caller's before the agent (which persists it too) hears of it.
+    True when it did."""
     params = body.get("params")
     message = params.get("message") if isinstance(params, dict) else None
     if body.get("method") not in SEND_METHODS or not isinstance(message, dict):
-        return
-    if not message.get("contextId") and not message.get("taskId"):
-        message["contextId"] = str(uuid.uuid4())
-
-
-async def _task_exists(ctx: Context, task_id: str) -> bool:
-    try:
-        await ctx.repos.tasks.get(None, task_id)
-    except NotFoundError:
         return False
+    if message.get("contextId") or message.get("taskId"):
+        return False
+    message["contextId"] = str(uuid.uuid4())
     return True
 
 
@@ -176,47 +170,30 @@ class Recorder:
         if seen is None:
             return
         self.last = seen
-        try:
-            await self._record(seen)
-        except NotFoundError:
-            log.warning("task of %s belongs to another user; not recorded", self._agent.name)
-        except Exception:  # recording must never break the conversation
-            log.exception("could not record A2A session/task for %s", self._agent.name)
+        self._record(seen)
 
-    async def _record(self, seen: Observation) -> None:
-        repos, user, agent = self._ctx.repos, self._user, self._agent
+    def _record(self, seen: Observation) -> None:
+        """Queue what is new in this event for the write-behind (record_writer.py)."""
+        user, agent, writer = self._user, self._agent, self._ctx.writer
         if seen.context_id and seen.context_id not in self._sessions:
             self._sessions.add(seen.context_id)
-            try:
-                await repos.sessions.create(
-                    user.id,
-                    session_id=seen.context_id,
-                    agent_namespace=agent.namespace,
-                    agent_name=agent.name,
-                    scope=user.scope,
-                )
-            except ServiceError:
-                log.warning("agent %s answered with a contextId of another user", agent.name)
-                return
+            writer.submit(
+                SessionClaim(user.id, seen.context_id, agent.namespace, agent.name, user.scope)
+            )
         if seen.task_id is None:
             return
         if seen.task_id in self._states and self._states[seen.task_id] == seen.state:
             return
         self._states[seen.task_id] = seen.state
         if seen.usage is not None and self._count_usage:
-            await self._record_usage(seen)
-        await repos.tasks.upsert(
-            user.id,
-            seen.task_id,
-            session_id=seen.context_id,
-            agent_namespace=agent.namespace,
-            agent_name=agent.name,
-            state=seen.state,
-            data=seen.task,
-            scope=user.scope,
-        )
+            writer.submit(UsageRecord(self._usage_fields(seen)))
+        write = TaskWrite(
+            user.id, seen.task_id, seen.context_id, agent.namespace, agent.name,
+            seen.state, seen.task,
+        )  # fmt: skip
+        writer.submit(TaskRecord(write, user.scope))
 
-    async def _record_usage(self, seen: Observation) -> None:
+    def _usage_fields(self, seen: Observation) -> dict[str, Any]:
         usage = seen.usage or {}
 
         def tokens(key: str) -> int:
@@ -224,16 +201,16 @@ class Recorder:
             return max(0, int(value)) if isinstance(value, int | float) else 0
 
         model = usage.get("model")
-        await self._ctx.repos.usage.record(
-            agent_namespace=self._agent.namespace,
-            agent_name=self._agent.name,
-            user_id=self._user.id,
-            input_tokens=tokens("input_tokens"),
-            output_tokens=tokens("output_tokens"),
-            model=str(model)[:256] if model else None,
-            session_id=seen.context_id,
-            task_id=seen.task_id,
-        )
+        return {
+            "agent_namespace": self._agent.namespace,
+            "agent_name": self._agent.name,
+            "user_id": self._user.id,
+            "input_tokens": tokens("input_tokens"),
+            "output_tokens": tokens("output_tokens"),
+            "model": str(model)[:256] if model else None,
+            "session_id": seen.context_id,
+            "task_id": seen.task_id,
+        }
 
     async def body(self, raw: bytes) -> None:
         try:

@@ -34,6 +34,7 @@ from bosun.server.context import Context, Endpoint, default_endpoint
 from bosun.server.db import Database, Repositories
 from bosun.server.db.engine import safe_url
 from bosun.server.errors import error_response, install_error_handlers
+from bosun.server.record_writer import RecordWriter
 from bosun.server.routes import ROUTERS
 from bosun.server.settings import Settings
 from bosun.server.store_db import DbResourceStore
@@ -48,12 +49,19 @@ def _cluster_store() -> ResourceStore:
     return KubeResourceStore()
 
 
-def proxy_client(settings: Settings) -> httpx.AsyncClient:
-    """One pooled client for every proxied call; no pool limit, since each open SSE
-    stream holds a connection for as long as the agent works."""
+def proxy_client(settings: Settings, *, streams: bool = False) -> httpx.AsyncClient:
+    """A pooled client for proxied calls. Streams get their own pool without a limit
+    (each open SSE stream holds a connection as long as the agent works); plain calls a
+    small one: httpcore scans its whole pool for every request, so a pool holding
+    thousands of streams would make every plain call slow."""
+    limits = (
+        httpx.Limits(max_connections=None, max_keepalive_connections=50)
+        if streams
+        else httpx.Limits(max_connections=128, max_keepalive_connections=16)
+    )
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.proxy_timeout, connect=10.0),
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=200),
+        timeout=httpx.Timeout(settings.proxy_timeout, connect=10.0, pool=30.0),
+        limits=limits,
         follow_redirects=False,
         trust_env=False,
     )
@@ -96,6 +104,8 @@ def create_app(
                         stack.push_async_callback(closer)
             http = proxy_client(settings)
             stack.push_async_callback(http.aclose)
+            http_streams = proxy_client(settings, streams=True)
+            stack.push_async_callback(http_streams.aclose)
             ctx = Context(
                 settings=settings,
                 db=db,
@@ -104,7 +114,11 @@ def create_app(
                 auth=auth,
                 endpoint=resolve,
                 http=http,
+                http_streams=http_streams,
             )
+            ctx.writer = RecordWriter(ctx.repos)
+            ctx.writer.start()
+            stack.push_async_callback(ctx.writer.close)
             app.state.ctx = ctx
             await stack.enter_async_context(bridge.running(ctx))
             if settings.sync_resources:

@@ -20,6 +20,7 @@ from bosun.server.errors import Unavailable
 from bosun.server.settings import Settings
 
 if TYPE_CHECKING:
+    from bosun.server.record_writer import RecordWriter
     from bosun.server.sync import StoreMirror
 
 Endpoint = Callable[[StoredObject], str]
@@ -47,6 +48,8 @@ class Context:
     auth: Auth
     endpoint: Endpoint
     http: httpx.AsyncClient
+    http_streams: httpx.AsyncClient  # for SSE: see app.proxy_client
+    writer: RecordWriter = None  # type: ignore[assignment]  # set by app.py at start
     mirror: StoreMirror | None = None
 
     async def namespaces(self) -> list[str]:

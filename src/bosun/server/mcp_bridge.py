@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal
 
 from google.protobuf.json_format import MessageToDict, ParseDict
@@ -188,11 +188,12 @@ def _message(
 class McpBridge:
     def __init__(self) -> None:
         self._ctx: Context | None = None
-        self.server: MCPServer = MCPServer(
-            name="bosun",
-            instructions="Bosun's AI agents. list_agents shows them; invoke_agent gives one "
-            "a task and returns its answer (or what awaits your approval).",
-        )
+        with _logging_left_alone():
+            self.server: MCPServer = MCPServer(
+                name="bosun",
+                instructions="Bosun's AI agents. list_agents shows them; invoke_agent gives "
+                "one a task and returns its answer (or what awaits your approval).",
+            )
         self.server.tool(description="List Bosun's agents and whether each is ready.")(
             self.list_agents
         )
@@ -289,7 +290,8 @@ class McpBridge:
         card = ParseDict(
             rewrite_card(card_response.json(), agent.url), AgentCard(), ignore_unknown_fields=True
         )
-        client = ClientFactory(ClientConfig(httpx_client=ctx.http, streaming=True)).create(card)
+        config = ClientConfig(httpx_client=ctx.http_streams, streaming=True)
+        client = ClientFactory(config).create(card)
         request = ParseDict({"message": message}, SendMessageRequest())
         call = ClientCallContext(service_parameters=headers)
         task_id: str | None = message.get("taskId")
@@ -305,6 +307,22 @@ class McpBridge:
             if task_id:
                 await _cancel(client, task_id, call)
             raise
+
+
+@contextlib.contextmanager
+def _logging_left_alone() -> Iterator[None]:
+    """MCPServer() calls logging.basicConfig (a Rich handler at INFO on the root logger)
+    when the root logger has no handler yet; that would make every HTTP request of the
+    process log through Rich. A placeholder handler makes that call a no-op."""
+    root = logging.getLogger()
+    placeholder = logging.NullHandler() if not root.handlers else None
+    if placeholder is not None:
+        root.addHandler(placeholder)
+    try:
+        yield
+    finally:
+        if placeholder is not None:
+            root.removeHandler(placeholder)
 
 
 class _McpEndpoint:

@@ -63,6 +63,10 @@ class Plane:
     def as_user(self, user: str) -> dict[str, str]:
         return {"X-Bosun-User": user}
 
+    async def settle(self) -> None:
+        """Wait until what the proxy and /mcp recorded is written (write-behind)."""
+        await self.app.state.ctx.writer.drain()
+
 
 @contextlib.asynccontextmanager
 async def control_plane(

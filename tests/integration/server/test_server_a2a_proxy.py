@@ -68,6 +68,7 @@ async def test_answer_through_the_proxy_records_session_and_task(
     task = response.json()["result"]["task"]
     assert task["status"]["state"] == "TASK_STATE_COMPLETED"
     context = task["contextId"]
+    await plane.settle()
     sessions = (await plane.http.get("/api/sessions", headers=ALICE)).json()
     assert [(s["id"], s["agent_name"]) for s in sessions] == [(context, "helper")]
     stored = (await plane.http.get(f"/api/tasks/{task['id']}", headers=ALICE)).json()
@@ -85,6 +86,7 @@ async def test_another_users_context_and_task_are_refused(setup: tuple[Plane, st
     plane, _ = setup
     first = (await plane.http.post(PROXY, json=send_body("hi"), headers=ALICE)).json()
     context, task_id = first["result"]["task"]["contextId"], first["result"]["task"]["id"]
+    await plane.settle()
     hijack = await plane.http.post(PROXY, json=send_body("mine?", context=context), headers=BOB)
     assert hijack.json()["error"]["code"] == -32001
     get = {"jsonrpc": "2.0", "id": 1, "method": "GetTask", "params": {"id": task_id}}
@@ -160,6 +162,7 @@ async def test_the_a2a_sdk_client_works_through_the_rewritten_card(
         )
         texts = [str(event) async for event in client.send_message(request)]
         await client.close()
+    await plane.settle()
     assert any("Hello from the agent" in t for t in texts)
     assert (
         len((await plane.http.get("/api/sessions", headers={"X-Bosun-User": "carol"})).json()) == 1
@@ -211,6 +214,7 @@ async def test_a_bosun_agent_process_behind_the_proxy(sqlite_db: Database, tmp_p
                         status = (event["result"].get("statusUpdate") or {}).get("status")
                         states.append(status["state"] if status else "")
                 assert states[-1] == "TASK_STATE_COMPLETED"
+                await plane.settle()
                 assert len((await plane.http.get("/api/sessions", headers=ALICE)).json()) == 1
             finally:
                 process.terminate()

@@ -84,6 +84,7 @@ async def test_invoke_returns_the_answer_with_progress(plane_with_agent: Plane) 
     assert answer["status"] == "completed"
     assert answer["answer"] == "Hello from the agent. You said: hello"
     assert progress and progress[-1] == "completed"
+    await plane_with_agent.settle()
     sessions = (await plane_with_agent.http.get(
         "/api/sessions", headers={"X-Bosun-User": "alice"})).json()  # fmt: skip
     assert [s["id"] for s in sessions] == [answer["session_id"]]
@@ -118,6 +119,7 @@ async def test_other_users_sessions_are_refused(plane_with_agent: Plane) -> None
     async with mcp_client(plane_with_agent, "alice") as alice:
         first = structured(await alice.call_tool(
             "invoke_agent", {"agent": "default/helper", "task": "hi"}))  # fmt: skip
+    await plane_with_agent.settle()
     async with mcp_client(plane_with_agent, "bob") as bob:
         task = {"agent": "default/helper", "task": "hi", "session_id": first["session_id"]}
         stolen = await bob.call_tool("invoke_agent", task)

@@ -17,7 +17,7 @@ class AgentsRepo:
 
     async def upsert(self, record: AgentRecord) -> AgentRecord:
         values = record.model_dump(exclude={"updated_at"})
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             row = await s.get(AgentRow, (record.namespace, record.name))
             if row is None:
                 row = AgentRow(**values)
@@ -30,7 +30,7 @@ class AgentsRepo:
             return AgentRecord.model_validate(row)
 
     async def delete(self, namespace: str, name: str) -> bool:
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             result = await s.execute(
                 delete(AgentRow).where(AgentRow.namespace == namespace, AgentRow.name == name)
             )
@@ -50,7 +50,7 @@ class AgentsRepo:
 
     async def replace_all(self, records: builtins.list[AgentRecord]) -> None:
         """Make the cache equal to `records` (after a full re-list of the store)."""
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             await s.execute(delete(AgentRow))
             for record in records:
                 s.add(AgentRow(**record.model_dump(exclude={"updated_at"}), updated_at=utcnow()))

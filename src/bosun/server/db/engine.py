@@ -7,8 +7,10 @@ control plane replicas starting together migrate once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,6 +47,8 @@ def _upgrade(connection: Connection) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # We emit BEGIN ourselves (_sqlite_begin), so the driver must not.
+    dbapi_connection.isolation_level = None
     # WAL lets readers run while one writer writes; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -52,6 +56,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Write transactions take SQLite's write lock up front (BEGIN IMMEDIATE). A deferred
+    transaction that reads and then writes fails at once with "database is locked" when
+    another writer committed in between (the busy timeout cannot help it); an immediate
+    one waits its turn instead."""
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "bosun_write"
 
 
 def safe_url(url: str) -> str:
@@ -67,6 +83,20 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine, expire_on_commit=False
         )
+        """For reads (and writes that do not read first)."""
+        self._writes: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+        # SQLite has one writer at a time: queue ours here, in order, rather than in
+        # SQLite's busy handler (which sleeps up to 100 ms between retries).
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A read-then-write transaction: `async with db.write() as s:` (commits at the end)."""
+        lock = self._write_lock or contextlib.nullcontext()
+        async with lock, self._writes.begin() as session:
+            yield session
 
     @property
     def dialect(self) -> str:
@@ -84,6 +114,7 @@ class Database:
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
         db = cls(engine)
         if migrate:
             try:

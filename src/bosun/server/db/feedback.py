@@ -25,7 +25,7 @@ class FeedbackRepo:
         session_id: str | None = None,
         message_id: str | None = None,
     ) -> Feedback:
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             row = FeedbackRow(
                 user_id=user_id,
                 is_positive=is_positive,

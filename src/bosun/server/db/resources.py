@@ -68,7 +68,7 @@ class ResourcesRepo:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ResourceTx]:
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             yield ResourceTx(s)
 
     async def get(self, kind: str, namespace: str, name: str) -> ResourceRow | None:

@@ -20,7 +20,7 @@ class ToolServersRepo:
     async def upsert(self, server: ToolServer, tools: list[tuple[str, str]]) -> None:
         """Record a server and replace its tools with `tools` [(name, description)]."""
         key = (server.kind, server.namespace, server.name)
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             row = await s.get(ToolServerRow, key)
             if row is None:
                 row = ToolServerRow(kind=server.kind, namespace=server.namespace, name=server.name)
@@ -52,7 +52,7 @@ class ToolServersRepo:
         )
 
     async def delete(self, kind: str, namespace: str, name: str) -> None:
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             await s.execute(delete(ToolRow).where(*self._of(kind, namespace, name)))
             await s.execute(
                 delete(ToolServerRow).where(
@@ -63,7 +63,7 @@ class ToolServersRepo:
             )
 
     async def delete_all(self) -> None:
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             await s.execute(delete(ToolRow))
             await s.execute(delete(ToolServerRow))
 

@@ -38,7 +38,7 @@ class UsageRepo:
         task_id: str | None = None,
         created_at: datetime | None = None,
     ) -> Usage:
-        async with self._db.sessions.begin() as s:
+        async with self._db.write() as s:
             row = UsageRow(
                 agent_namespace=agent_namespace,
                 agent_name=agent_name,
@@ -53,6 +53,12 @@ class UsageRepo:
             s.add(row)
             await s.flush()
             return Usage.model_validate(row)
+
+    async def record_many(self, turns: Sequence[dict[str, Any]]) -> None:
+        """Record many turns (keyword arguments of `record`) in one transaction."""
+        async with self._db.write() as s:
+            for turn in turns:
+                s.add(UsageRow(**{"created_at": utcnow(), **turn}))
 
     async def summary(
         self,

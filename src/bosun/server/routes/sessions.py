@@ -14,6 +14,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from bosun.server.context import Ctx, CurrentUser
 from bosun.server.db.records import Event, Session, SessionWithEvents, Task
+from bosun.server.db.sessions import UNOWNED
 from bosun.server.errors import ERROR_RESPONSES, Forbidden, InvalidInput
 from bosun.server.routes.common import AGENT_REF, IdPath, Limit, Offset, split_agent_ref
 
@@ -80,6 +81,9 @@ async def create_session(
         if not user.trusted:
             raise Forbidden("you can create sessions for yourself only", "user_id")
         owner = body.user_id
+    elif user.kind == "agent" and user.trusted and body.id:
+        # An agent that does not say for whom: whoever claimed it (proxy), else unowned.
+        owner = ctx.writer.pending_owner(body.id) or UNOWNED
     session, created = await ctx.repos.sessions.create(
         owner,
         session_id=body.id,

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from bosun.server.context import Ctx, CurrentUser
 from bosun.server.db.records import Task
+from bosun.server.db.sessions import UNOWNED
 from bosun.server.errors import ERROR_RESPONSES, InvalidInput
 from bosun.server.routes.common import AGENT_REF, IdPath, Limit, Offset, split_agent_ref
 
@@ -60,8 +61,14 @@ async def save_task(ctx: Ctx, user: CurrentUser, body: TaskSave, response: Respo
     state = body.state or (data.get("status") or {}).get("state")
     namespace, name = split_agent_ref(body.agent_ref) if body.agent_ref else (None, None)
     owner = user.id
-    if user.trusted and context:
-        owner = await ctx.repos.sessions.owner(context) or owner
+    if user.trusted:
+        # An agent saves the task of the user it serves: the session's owner. A session
+        # the proxy claimed is known before it is written; one unknown yet leaves the task
+        # unowned until the user's own record adopts it.
+        known = context and (
+            ctx.writer.pending_owner(context) or await ctx.repos.sessions.owner(context)
+        )
+        owner = known or (UNOWNED if user.kind == "agent" else user.id)
     saved, created = await ctx.repos.tasks.upsert(
         owner,
         body.id,
