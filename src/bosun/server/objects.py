@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -160,8 +161,6 @@ def parse_core(body: dict[str, Any]) -> dict[str, Any]:
     meta = body.get("metadata")
     if not isinstance(meta, dict):
         raise InvalidInput("required field is missing", "metadata")
-    import re
-
     name, namespace = meta.get("name"), meta.get("namespace", "default")
     if not isinstance(name, str) or not re.match(DNS1123_SUBDOMAIN, name) or len(name) > 253:
         raise InvalidInput("must be a DNS-1123 subdomain", "metadata.name")

@@ -52,10 +52,7 @@ async def apply_resource(
         resource = objects.parse_resource(body)
         existed = await objects.exists(ctx, kind, resource.namespace, resource.name)
         await objects.validate(ctx, resource)
-        desired = objects.desired_body(resource)
-        version = (body.get("metadata") or {}).get("resourceVersion")
-        if version:
-            desired["metadata"]["resourceVersion"] = str(version)
+        desired = objects.desired_body(resource)  # keeps metadata.resourceVersion if sent
     stored = await ctx.store.apply(desired)
     response.status_code = 200 if existed else 201
     return objects.public(stored)
