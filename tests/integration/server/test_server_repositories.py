@@ -9,7 +9,10 @@ import pytest
 
 from bosun.server.db import Repositories
 from bosun.server.db.records import AgentRecord, ToolServer
+from bosun.server.db.sessions import UNOWNED, SessionClaim
+from bosun.server.db.tasks import TaskWrite
 from bosun.server.errors import AlreadyExists, NotFoundError
+from bosun.server.record_writer import RecordWriter, TaskRecord, UsageRecord
 
 
 async def test_session_create_is_idempotent_per_user_and_taken_for_others(
@@ -193,3 +196,41 @@ async def test_usage_sums_by_group_over_a_time_range(repos: Repositories) -> Non
     total = await repos.usage.summary(group_by=[], namespace="ns1", until=now)
     assert [(g.turns, g.input_tokens, g.output_tokens) for g in total] == [(3, 60, 6)]
     assert await repos.usage.summary(group_by=[], since=now + timedelta(days=1)) == []
+
+
+async def test_unowned_records_are_adopted_by_their_user(repos: Repositories) -> None:
+    await repos.sessions.create(UNOWNED, session_id="ctx-u", scope=None)
+    await repos.tasks.upsert(UNOWNED, "t-u", session_id="ctx-u", state="working", scope=None)
+    assert await repos.sessions.list("alice") == [] and await repos.tasks.list("alice") == []
+    adopted, created = await repos.sessions.create("alice", session_id="ctx-u")
+    assert not created and adopted.user_id == "alice"
+    task, _ = await repos.tasks.upsert("alice", "t-u", state="completed")
+    assert (task.user_id, task.state) == ("alice", "completed")
+    with pytest.raises(AlreadyExists):  # adopted: no longer anyone's to take
+        await repos.sessions.create("bob", session_id="ctx-u")
+
+
+async def test_write_behind_batches_claims_tasks_and_usage(repos: Repositories) -> None:
+    writer = RecordWriter(repos, window=0.01)
+    writer.start()
+    await repos.sessions.create("bob", session_id="taken")
+    for i in range(50):
+        writer.submit(SessionClaim("alice", f"ctx-{i}", "ns", "agent", "alice"))
+        writer.submit(
+            TaskRecord(TaskWrite("alice", f"t-{i}", f"ctx-{i}", state="working"), "alice")
+        )
+        writer.submit(TaskRecord(TaskWrite("alice", f"t-{i}", state="completed"), "alice"))
+    writer.submit(SessionClaim("alice", "taken", scope="alice"))  # someone else's: skipped
+    usage = {"agent_namespace": "ns", "agent_name": "agent", "user_id": "alice",
+             "input_tokens": 3, "output_tokens": 4}  # fmt: skip
+    writer.submit(UsageRecord(usage))
+    assert writer.pending_owner("ctx-0") == "alice"
+    await writer.drain()
+    assert writer.pending_owner("ctx-0") is None
+    assert len(await repos.sessions.list("alice", limit=1000)) == 50
+    tasks = await repos.tasks.list("alice", limit=1000)
+    assert len(tasks) == 50 and {t.state for t in tasks} == {"completed"}
+    assert (await repos.sessions.get(None, "taken")).user_id == "bob"
+    [group] = await repos.usage.summary(group_by=["user"])
+    assert (group.user_id, group.total_tokens) == ("alice", 7)
+    await writer.close()
