@@ -90,7 +90,14 @@ async def _serve(settings: object, host: str, port: int, *, operator: bool) -> N
         app, host=host, port=port, log_level="info", proxy_headers=True, lifespan="on"
     )
     server = uvicorn.Server(config)
-    tasks = [asyncio.create_task(server.serve(), name="http")]
+
+    async def http() -> None:
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn's way of saying the app did not start
+            raise RuntimeError("the control plane did not start (see the error above)") from exc
+
+    tasks = [asyncio.create_task(http(), name="http")]
     if settings.mode == "cluster" and operator:
         tasks.append(asyncio.create_task(_operator(settings), name="operator"))
     try:

@@ -44,9 +44,17 @@ log = logging.getLogger(__name__)
 
 
 def _cluster_store() -> ResourceStore:
+    from lightkube.core.exceptions import ConfigError
+
     from bosun.server.store_kube import KubeResourceStore
 
-    return KubeResourceStore()
+    try:
+        return KubeResourceStore()
+    except ConfigError as exc:
+        raise RuntimeError(
+            "cluster mode needs the Kubernetes API: run in a pod with a ServiceAccount, or "
+            f"set KUBECONFIG (or ~/.kube/config); {exc}"
+        ) from None
 
 
 def proxy_client(settings: Settings, *, streams: bool = False) -> httpx.AsyncClient:
