@@ -8,6 +8,7 @@ override the most common ones.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import typer
 
@@ -35,6 +36,11 @@ def controlplane(
     ),
     no_operator: bool = typer.Option(
         False, "--no-operator", help="Cluster mode: serve the API only, run no controller."
+    ),
+    watch_namespaces: str = typer.Option(
+        "",
+        help="Cluster mode: comma-separated namespaces the operator watches (default: all, "
+        "or BOSUN_WATCH_NAMESPACES).",
     ),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
@@ -67,7 +73,8 @@ def controlplane(
     for noisy in ("alembic", "httpx", "httpx2", "httpcore", "mcp"):  # per-request chatter
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
-        asyncio.run(_serve(settings, host, port, operator=not no_operator))
+        namespaces = tuple(ns.strip() for ns in watch_namespaces.split(",") if ns.strip())
+        asyncio.run(_serve(settings, host, port, operator=not no_operator, namespaces=namespaces))
     except KeyboardInterrupt:
         pass
     except (ValueError, RuntimeError, OSError) as exc:
@@ -75,7 +82,9 @@ def controlplane(
         raise typer.Exit(1) from None
 
 
-async def _serve(settings: object, host: str, port: int, *, operator: bool) -> None:
+async def _serve(
+    settings: object, host: str, port: int, *, operator: bool, namespaces: tuple[str, ...]
+) -> None:
     import asyncio
     import contextlib
 
@@ -99,7 +108,7 @@ async def _serve(settings: object, host: str, port: int, *, operator: bool) -> N
 
     tasks = [asyncio.create_task(http(), name="http")]
     if settings.mode == "cluster" and operator:
-        tasks.append(asyncio.create_task(_operator(settings), name="operator"))
+        tasks.append(asyncio.create_task(_operator(namespaces), name="operator"))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -114,15 +123,13 @@ async def _serve(settings: object, host: str, port: int, *, operator: bool) -> N
                 await task
 
 
-async def _operator(settings: object) -> None:
-    try:
-        from bosun.controller.kube.operator import run_operator
-        from bosun.controller.kube.settings import ControllerSettings
-    except ModuleNotFoundError as exc:  # a build without the operator
-        raise RuntimeError(f"the operator is not available: {exc}") from exc
-    from bosun.controller.translate import TranslateOptions
-    from bosun.server.settings import Settings
+async def _operator(namespaces: tuple[str, ...]) -> None:
+    from bosun.controller.kube.operator import run_operator
+    from bosun.controller.kube.settings import ControllerSettings
 
-    assert isinstance(settings, Settings)
-    options = TranslateOptions(controlplane_url=settings.internal_url)
-    await run_operator(ControllerSettings(translate=options, handle_signals=False))
+    # from_env reads what the Helm chart sets (watch namespaces, leader election, images,
+    # BOSUN_INTERNAL_URL for the runtime); the flag overrides the namespaces.
+    overrides: dict[str, Any] = {"handle_signals": False}
+    if namespaces:
+        overrides["watch_namespaces"] = namespaces
+    await run_operator(ControllerSettings.from_env(**overrides))

@@ -32,7 +32,6 @@ _COMMAND_MODULES = (
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Run AI agents on Kubernetes (kagent.dev compatible)."""
