@@ -97,10 +97,16 @@ def _timeout(settings: ModelBase) -> float:
 
 
 def model_settings(settings: ConfigModelSettings) -> ModelSettings:
-    """Sampling parameters, timeout and retries as the engine's ModelSettings."""
+    """Sampling parameters and timeout as the engine's ModelSettings.
+
+    Retries are not among them: the SDK clients we build carry `max_retries` themselves,
+    and a `max_retries` setting would make the engine copy the client (a new SDK client
+    object, and a thread hop for its platform headers) on every request. Only the
+    Google models, whose client we do not build, get it (`_google_settings`).
+    """
     from pydantic_ai.settings import ModelSettings
 
-    result = ModelSettings(timeout=_timeout(settings), max_retries=DEFAULT_MAX_RETRIES)
+    result = ModelSettings(timeout=_timeout(settings))
     for name in ("temperature", "max_tokens", "top_p"):
         value = getattr(settings, name)
         if value is not None:
@@ -290,6 +296,7 @@ def _gemini(settings: GeminiModel) -> Model:
 
 def _google_settings(settings: GeminiModel | GeminiVertexAIModel) -> ModelSettings:
     result = model_settings(settings)
+    result["max_retries"] = DEFAULT_MAX_RETRIES  # the google-genai client is the provider's
     if settings.headers:
         result["extra_headers"] = dict(settings.headers)
     return result

@@ -23,7 +23,23 @@ def test_openai_parameters_become_model_settings() -> None:
         settings(type="openai", model="m", temperature=0.1, max_tokens=10, seed=3, timeout=9)
     )
     assert result["temperature"] == 0.1 and result["max_tokens"] == 10 and result["seed"] == 3
-    assert result["timeout"] == 9 and result["max_retries"] == 3
+    assert result["timeout"] == 9
+
+
+def test_retries_are_the_clients_not_per_request_settings(monkeypatch) -> None:
+    # A `max_retries` model setting makes the engine copy the SDK client on every request;
+    # the clients Bosun builds carry the retries instead. Google's client is not ours.
+    monkeypatch.setenv("BOSUN_MODEL_API_KEY", "k")
+    for data in (
+        dict(type="openai", model="m"),
+        dict(type="anthropic", model="claude"),
+        dict(type="ollama", model="llama3", host="http://ollama:11434"),
+    ):
+        model = build_model(settings(**data))
+        assert model.settings is not None and "max_retries" not in model.settings
+        assert model.client.max_retries == 3
+    gemini = build_model(settings(type="gemini", model="gemini-2.5-flash"))
+    assert gemini.settings is not None and gemini.settings["max_retries"] == 3
 
 
 def test_each_provider_type_builds_its_model(monkeypatch) -> None:
