@@ -54,6 +54,13 @@ def agent(
     from pydantic import ValidationError
 
     from bosun.api.config import CONFIG_FILE, AgentConfig
+    from bosun.runtime.telemetry import enabled as telemetry_enabled
+
+    if not telemetry_enabled():
+        # Without an exporter the a2a-sdk's spans (some 50 per turn) go nowhere, yet each
+        # costs a span object and a context switch; its own switch turns them into no-ops.
+        # Read when the a2a-sdk is imported, so it must be set before that (in the background).
+        os.environ.setdefault("OTEL_INSTRUMENTATION_A2A_SDK_ENABLED", "false")
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
