@@ -12,6 +12,7 @@ control plane over HTTP. Map (one concept per module):
 - pending      calls waiting for the user and resolving them from the user's answer
 - engine       the pydantic-ai Agent built from config.json
 - models       config.json model settings -> engine model (the only provider switch)
+- openai_params  OpenAI chat requests without the SDK's no-op parameter transform
 - toolsets/    MCP servers, approval, remote agents, ask_user, timeout, truncation
 - sessions     contextId -> history, from events in a store (store/: SQLite, control plane)
 - taskstore    the a2a-sdk TaskStore, persisted through the same store

@@ -31,6 +31,7 @@ from bosun.api.config import (
     TLSSettings,
 )
 from bosun.api.config import ModelSettings as ConfigModelSettings
+from bosun.runtime import openai_params
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -151,6 +152,8 @@ def _openai(settings: OpenAIModel) -> Model:
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.openai import OpenAIProvider
 
+    openai_params.install()  # skip the SDK's no-op parameter transform
+
     key = api_key(settings)
     if key is None:
         if settings.base_url is None:
@@ -184,6 +187,8 @@ def _ollama(settings: OllamaModel) -> Model:
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.ollama import OllamaProvider
 
+    openai_params.install()  # skip the SDK's no-op parameter transform
+
     # Ollama serves an OpenAI-compatible API under /v1 of its host.
     base_url = settings.host.rstrip("/")
     if not base_url.endswith("/v1"):
@@ -207,6 +212,8 @@ def _azure(settings: AzureOpenAIModel) -> Model:
     from openai import AsyncAzureOpenAI
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.azure import AzureProvider
+
+    openai_params.install()  # skip the SDK's no-op parameter transform
 
     ad_token = os.environ.get(settings.azure_ad_token_env) if settings.azure_ad_token_env else None
     key = api_key(settings)
