@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Cluster, Operator, eventually
+from controller_harness import Cluster, Operator, eventually
 
 NS = "team-a"
 SECRET = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Cluster, Operator, ToolServer, eventually
+from controller_harness import Cluster, Operator, ToolServer, eventually
 
 NS = "tools"
 REMOTE = "kagent.dev/v1alpha2/remotemcpservers"

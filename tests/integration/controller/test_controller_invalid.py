@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import EXAMPLES, Cluster, Operator, eventually
+from controller_harness import EXAMPLES, Cluster, Operator, eventually
 
 INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))
 PLURALS = {"Agent": "agents", "ModelConfig": "modelconfigs"}

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bosun.controller.translate import TranslateOptions
-from conftest import (
+from controller_harness import (
     Cluster,
     RecordingSink,
     ToolServer,
@@ -12,6 +11,8 @@ from conftest import (
     start_operator,
     stop_operator,
 )
+
+from bosun.controller.translate import TranslateOptions
 
 NS = "servers"
 SERVERS = "kagent.dev/v1alpha1/mcpservers"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import (
+from controller_harness import (
     Cluster,
     Operator,
     RecordingSink,

@@ -20,9 +20,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from bosun.api.mcpserver import DiscoveredTool, MCPServer, RemoteMCPServer, parse_duration
+from bosun.controller.discovery import DiscoveryFailed, Endpoint, list_tools, ssl_context
 from bosun.controller.kube.agent import invalid_spec_message
 from bosun.controller.kube.context import Controller
-from bosun.controller.kube.discovery import DiscoveryFailed, Endpoint, list_tools, ssl_context
 from bosun.controller.kube.gather import Collector
 from bosun.controller.kube.index import references_of
 from bosun.controller.kube.sink import ToolServerKind, ToolServerRecord

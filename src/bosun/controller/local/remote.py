@@ -16,11 +16,12 @@ from typing import Any, cast
 
 from bosun.api import RemoteMCPServer
 from bosun.api.mcpserver import parse_duration
+from bosun.controller.discovery import DiscoveryFailed, Endpoint, list_tools
 from bosun.controller.local.conditions import ACCEPTED, condition
-from bosun.controller.local.discovery import REFRESH_SECONDS, DiscoveryError, discover_tools
 from bosun.controller.local.mirror import Mirror, ObjKey
 
 log = logging.getLogger("bosun.local")
+REFRESH_SECONDS = 60.0
 
 StatusWriter = Callable[..., Awaitable[None]]
 
@@ -84,13 +85,11 @@ class RemoteServers:
             accepted: dict[str, Any]
             extra: dict[str, Any] | None = None
             try:
-                tools = await discover_tools(
-                    server.spec.url,
-                    protocol=server.spec.protocol,
-                    headers=headers,
-                    seconds=timeout,
+                endpoint = Endpoint(
+                    server.spec.url, server.spec.protocol, headers=headers, timeout=timeout
                 )
-            except DiscoveryError as exc:
+                tools = [tool.to_wire() for tool in await list_tools(endpoint)]
+            except DiscoveryFailed as exc:
                 accepted = condition(ACCEPTED, False, "DiscoveryFailed", str(exc))
             else:
                 message = f"{len(tools)} tools discovered at {server.spec.url}"

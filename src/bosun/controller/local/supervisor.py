@@ -310,12 +310,13 @@ class LocalSupervisor:
                     self._discover_later(workload)
 
     def _discover_later(self, workload: Workload) -> None:
-        from bosun.controller.local.discovery import DiscoveryError, discover_tools
+        from bosun.controller.discovery import DiscoveryFailed, Endpoint, list_tools
 
         async def discover() -> None:
             try:
-                workload.tools = await discover_tools(workload.plan.url)
-            except DiscoveryError as exc:
+                tools = await list_tools(Endpoint(workload.plan.url, timeout=10.0))
+                workload.tools = [tool.to_wire() for tool in tools]
+            except DiscoveryFailed as exc:
                 log.warning("%s %s/%s: %s", *workload.key, exc)
                 return
             self._status_dirty.set()

@@ -1,4 +1,4 @@
-"""MCP tool discovery: connect with the `mcp` SDK client, list the tools, within a deadline.
+"""MCP tool discovery for both modes (operator and local supervisor): list a server's tools.
 
 Pure client code (no Kubernetes): given a URL, protocol (STREAMABLE_HTTP or SSE), headers,
 TLS settings and a timeout, return the tools or raise `DiscoveryFailed` with a one-line
