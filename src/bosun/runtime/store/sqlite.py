@@ -1,16 +1,25 @@
 """Sessions, events and tasks in one local SQLite file (when no control plane is set).
 
 Used by `bosun agent` run alone (a developer's machine, a test, local mode without
-BOSUN_URL). stdlib sqlite3 on a worker thread: no ORM import at start, WAL so readers
-never wait for the writer. One file per agent, created on first use.
+BOSUN_URL). stdlib sqlite3, no ORM import at start. One file per agent, created on first
+use.
+
+The statements of a turn (a few point reads and small writes) run on the event loop's
+thread: in WAL mode with synchronous=NORMAL a commit only appends to the WAL in the page
+cache, which takes microseconds, far less than handing each statement to a worker thread
+and back. The part that waits for the disk, the checkpoint that copies the WAL into the
+database and fsyncs it, is switched off on that connection and run on a worker thread
+every CHECKPOINT_EVERY writes (and at close). Listing all tasks, which may read many
+rows, also runs on a worker thread with its own connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +27,14 @@ from typing import Any, TypeVar
 
 from bosun.runtime.store import StoreError
 
+log = logging.getLogger("bosun.runtime")
+
 T = TypeVar("T")
+
+CHECKPOINT_EVERY = 200
+"""Writes between two checkpoints of the WAL into the database file (on a worker thread)."""
+BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for another process's write lock (one agent per file: rare)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -40,44 +56,66 @@ CREATE INDEX IF NOT EXISTS tasks_by_context ON tasks (context_id, updated_at);
 class SqliteBackend:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None  # used on the event loop's thread only
+        self._writes = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
-    def _connect(self) -> sqlite3.Connection:
-        if self._db is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+    def _open(self, *, main: bool) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA synchronous=NORMAL")
+            if main:
                 db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA wal_autocheckpoint=0")  # ours run on a worker thread
                 db.executescript(_SCHEMA)
-            except (OSError, sqlite3.Error) as exc:
-                raise StoreError(f"cannot open the session database {self.path}: {exc}") from exc
-            self._db = db
-        return self._db
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the session database {self.path}: {exc}") from exc
+        return db
 
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        def locked() -> T:
-            with self._lock:
-                try:
-                    return work(self._connect())
-                except sqlite3.Error as exc:
-                    raise StoreError(f"session database {self.path}: {exc}") from exc
+    def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
+        if self._db is None:
+            self._db = self._open(main=True)
+        try:
+            result = work(self._db)
+        except sqlite3.Error as exc:
+            raise StoreError(f"session database {self.path}: {exc}") from exc
+        if write:
+            self._writes += 1
+            if self._writes >= CHECKPOINT_EVERY and (
+                self._checkpoint is None or self._checkpoint.done()
+            ):
+                self._writes = 0
+                self._checkpoint = asyncio.get_running_loop().create_task(
+                    asyncio.to_thread(self._checkpoint_now, "PASSIVE"), name="sqlite checkpoint"
+                )
+        return result
 
-        return await asyncio.to_thread(locked)
+    def _checkpoint_now(self, mode: str) -> None:
+        """Copy the WAL into the database file (a worker thread: this one fsyncs)."""
+        try:
+            db = self._open(main=False)
+            try:
+                db.execute(f"PRAGMA wal_checkpoint({mode})")
+            finally:
+                db.close()
+        except (StoreError, sqlite3.Error) as exc:  # the WAL keeps the data meanwhile
+            log.warning("session database %s: checkpoint failed: %s", self.path, exc)
 
     async def ensure_session(self, session_id: str, *, agent: str, user_id: str | None) -> None:
         now = time.time()
-        await self._run(
+        self._run(
             lambda db: db.execute(
                 "INSERT OR IGNORE INTO sessions (id, agent, user_id, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (session_id, agent, user_id, now, now),
-            )
+            ),
+            write=True,
         )
 
     async def events(self, session_id: str, *, after: int = 0) -> list[dict[str, Any]]:
-        rows = await self._run(
+        rows = self._run(
             lambda db: db.execute(
                 "SELECT seq, data FROM events WHERE session_id = ? AND seq > ? ORDER BY seq",
                 (session_id, after),
@@ -107,38 +145,54 @@ class SqliteBackend:
                 raise
             return seq
 
-        return await self._run(insert)
+        return self._run(insert, write=True)
 
     async def put_task(self, task: dict[str, Any]) -> None:
         state = (task.get("status") or {}).get("state")
-        await self._run(
+        body = json.dumps(task)
+        self._run(
             lambda db: db.execute(
                 "INSERT OR REPLACE INTO tasks (id, context_id, state, updated_at, data) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (task["id"], task.get("contextId", ""), state, time.time(), json.dumps(task)),
-            )
+                (task["id"], task.get("contextId", ""), state, time.time(), body),
+            ),
+            write=True,
         )
 
     async def get_task(self, task_id: str) -> dict[str, Any] | None:
-        row = await self._run(
+        row = self._run(
             lambda db: db.execute("SELECT data FROM tasks WHERE id = ?", (task_id,)).fetchone()
         )
         return json.loads(row[0]) if row else None
 
     async def list_tasks(self, context_id: str | None = None) -> list[dict[str, Any]]:
-        def select(db: sqlite3.Connection) -> list[Any]:
-            if context_id:
-                return db.execute(
-                    "SELECT data FROM tasks WHERE context_id = ? ORDER BY updated_at", (context_id,)
-                ).fetchall()
-            return db.execute("SELECT data FROM tasks ORDER BY updated_at").fetchall()
+        if self._db is None:
+            self._db = self._open(main=True)  # creates the file and schema if needed
 
-        return [json.loads(data) for (data,) in await self._run(select)]
+        def select() -> list[dict[str, Any]]:
+            db = self._open(main=False)
+            try:
+                if context_id:
+                    rows = db.execute(
+                        "SELECT data FROM tasks WHERE context_id = ? ORDER BY updated_at",
+                        (context_id,),
+                    ).fetchall()
+                else:
+                    rows = db.execute("SELECT data FROM tasks ORDER BY updated_at").fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"session database {self.path}: {exc}") from exc
+            finally:
+                db.close()
+            return [json.loads(data) for (data,) in rows]
+
+        return await asyncio.to_thread(select)
 
     async def close(self) -> None:
-        def close(db: sqlite3.Connection) -> None:
-            db.close()
-
+        if self._checkpoint is not None:
+            with contextlib.suppress(Exception):
+                await self._checkpoint
         if self._db is not None:
-            await self._run(close)
-            self._db = None
+            db, self._db = self._db, None
+            # Fold the WAL into the database so the file stands alone after exit.
+            await asyncio.to_thread(self._checkpoint_now, "TRUNCATE")
+            db.close()
