@@ -42,8 +42,13 @@ def agent(
     ),
 ) -> None:
     """Run an agent: A2A server, agent loop, MCP tools and approvals."""
+    import gc
     import logging
     import sys
+
+    # Start-up imports make ~300 000 objects and no garbage worth collecting; the runtime
+    # turns the collector back on, tuned, once the engine is built (runtime.app.settle_gc).
+    gc.disable()
 
     # The a2a-sdk imports SQLAlchemy (its database stores) and FastAPI (its FastAPI
     # routes) when they are installed, as optional extras. The agent process uses
@@ -83,7 +88,9 @@ def agent(
     from bosun.runtime.card import CardError
 
     try:
-        app = create_app(config, public_url=public_url, data_dir=data_dir, config=agent_config)
+        app = create_app(
+            config, public_url=public_url, data_dir=data_dir, config=agent_config, tune_gc=True
+        )
     except CardError as exc:
         typer.echo(f"bosun agent: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -34,15 +35,40 @@ log = logging.getLogger("bosun.runtime")
 
 SERVICE_START_TIMEOUT = 120.0
 """How long a request waits for the service to finish starting before it gets an error."""
+GC_THRESHOLDS = (10_000, 10, 10)
+"""Garbage collector thresholds once started (Python's default collects every 700 objects)."""
+
+
+def settle_gc() -> None:
+    """Once everything is imported: freeze what exists and collect less often.
+
+    The imports leave some 300 000 long-lived objects (modules, classes, schemas). Frozen,
+    they are out of every later collection (a full one took ~150 ms over them); and a turn
+    allocates many short-lived containers that reference counting frees, so collecting
+    every 10 000 allocations instead of 700 does a fraction of the work (-7 % CPU per
+    turn). `bosun agent` disables the collector until this runs (imports make no garbage
+    worth collecting; that is ~12 % of the start-up CPU).
+    """
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.enable()
 
 
 class Runtime:
     """Holds the service once it is built; requests wait for it."""
 
-    def __init__(self, config: AgentConfig, card: dict[str, Any], *, data_dir: Path | None) -> None:
+    def __init__(
+        self,
+        config: AgentConfig,
+        card: dict[str, Any],
+        *,
+        data_dir: Path | None,
+        tune_gc: bool = False,
+    ) -> None:
         self.config = config
         self.card = card
         self.data_dir = data_dir
+        self.tune_gc = tune_gc
         self.service: Any = None
         self.error: str | None = None
         self._ready = asyncio.Event()
@@ -61,6 +87,12 @@ class Runtime:
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
             self._ready.set()
+        if self.tune_gc:
+            if self.service is not None:
+                # The engine (pydantic-ai, the provider SDK, the MCP client) imports on.
+                with contextlib.suppress(Exception):  # its failure is reported by the service
+                    await self.service.engine()
+            settle_gc()
 
     async def ready(self) -> Any:
         async with asyncio.timeout(SERVICE_START_TIMEOUT):
@@ -84,16 +116,18 @@ def create_app(
     public_url: str | None = None,
     data_dir: Path | None = None,
     config: AgentConfig | None = None,
+    tune_gc: bool = False,
 ) -> Starlette:
     """The ASGI app for the agent in `config_dir` (config.json + agent-card.json).
 
     `public_url` replaces the URLs in the card (the address clients use to reach this
     process); without it the card's own URL is used, or, if it has none, the URL the
-    card was requested on.
+    card was requested on. `tune_gc`: the process is this agent's alone (`bosun agent`);
+    re-enable the garbage collector when started, tuned (`settle_gc`).
     """
     config = config or AgentConfig.load(config_dir)
     card = load_card(config_dir, config)
-    runtime = Runtime(config, card, data_dir=data_dir)
+    runtime = Runtime(config, card, data_dir=data_dir, tune_gc=tune_gc)
     fixed_card = served_card(card, url=public_url) if public_url or has_url(card) else None
 
     async def agent_card(request: Request) -> Response:
