@@ -50,10 +50,12 @@ def agent(
     # turns the collector back on, tuned, once the engine is built (runtime.app.settle_gc).
     gc.disable()
 
-    # The a2a-sdk imports SQLAlchemy (its database stores) and FastAPI (its FastAPI
-    # routes) when they are installed, as optional extras. The agent process uses
-    # neither; marking them absent saves about a second of CPU at start and ~20 MB.
-    for unused in ("sqlalchemy", "fastapi"):
+    # Optional parts of libraries that their importers load when installed and skip
+    # (ImportError) when not; the agent process uses none of them:
+    # - the a2a-sdk's database stores (SQLAlchemy) and FastAPI routes: ~1 s CPU, ~20 MB;
+    # - httpx's command-line client (rich, pygments, click), loaded by `import httpx`: 3 MB;
+    # - the openai SDK's optional aiohttp transport (aiohttp, yarl, multidict, ...): 8 MB.
+    for unused in ("sqlalchemy", "fastapi", "httpx._main", "openai._vendor.httpx_aiohttp"):
         sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
 
     from pydantic import ValidationError
@@ -101,5 +103,6 @@ def agent(
         log_config=None,
         log_level=log_level.lower(),
         access_log=False,
+        ws="none",  # A2A has no WebSocket binding; spares importing the websockets library
         timeout_graceful_shutdown=5,
     )
