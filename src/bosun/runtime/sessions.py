@@ -7,8 +7,9 @@ history is rebuilt from the events, so it survives a restart of the runtime. Eve
     {"kind": "messages", "task_id", "messages": [pydantic-ai ModelMessage JSON ...]}
     {"kind": "compaction", "summary": str, "cut": N}   # the first N messages are summarised
 
-A per-session lock serialises turns of one session inside this process, and a small
-cache avoids re-reading a session's whole history on every turn (new events are fetched
+A per-session lock serialises turns of one session inside this process, and a cache of
+recent sessions (at most CACHE_SESSIONS, and CACHE_MESSAGES messages in all) avoids
+re-reading a session's whole history on every turn (new events are fetched
 incrementally, so another replica's writes are still seen).
 """
 
@@ -32,7 +33,8 @@ from pydantic_core import to_jsonable_python
 from bosun.runtime.store import SessionBackend
 
 SUMMARY_PREFIX = "Summary of the earlier part of this conversation (older turns were compacted):\n"
-_CACHE_SIZE = 512
+CACHE_SESSIONS = 256
+CACHE_MESSAGES = 20_000
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Sessions:
         self.backend = backend
         self.agent = agent
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._cached_messages = 0
         # Weak: a session's lock lives while a turn holds it, not forever.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -82,17 +85,31 @@ class Sessions:
         if entry is None:
             entry = _Cached()
             self._cache[session_id] = entry
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+            self._trim()
         else:
             self._cache.move_to_end(session_id)
         return entry
+
+    def _apply(self, session_id: str, entry: _Cached, event: dict[str, Any]) -> None:
+        before = len(entry.messages)
+        entry.messages = apply_event(entry.messages, event)
+        if self._cache.get(session_id) is entry:  # not dropped meanwhile
+            self._cached_messages += len(entry.messages) - before
+            self._trim()
+
+    def _trim(self) -> None:
+        # The least recently used sessions leave; the one just used (the newest) stays.
+        while len(self._cache) > 1 and (
+            len(self._cache) > CACHE_SESSIONS or self._cached_messages > CACHE_MESSAGES
+        ):
+            _, dropped = self._cache.popitem(last=False)
+            self._cached_messages -= len(dropped.messages)
 
     async def history(self, session_id: str) -> list[ModelMessage]:
         """The session's messages, after applying every stored event (empty if new)."""
         entry = self._entry(session_id)
         for event in await self.backend.events(session_id, after=entry.seq):
-            entry.messages = apply_event(entry.messages, event)
+            self._apply(session_id, entry, event)
             entry.seq = max(entry.seq, int(event["seq"]))
         return list(entry.messages)
 
@@ -103,7 +120,7 @@ class Sessions:
             entry.known = True
         seq = await self.backend.append_event(session_id, event)
         if seq == entry.seq + 1:  # nobody else wrote in between: update the cache in place
-            entry.messages = apply_event(entry.messages, event)
+            self._apply(session_id, entry, event)
             entry.seq = seq
 
     async def append_messages(

@@ -1,10 +1,14 @@
 """The a2a-sdk TaskStore of the runtime: in memory, written through to the session backend.
 
-Given to the a2a-sdk request handler by `bosun.runtime.app`. The SDK saves a task on
+Given to the a2a-sdk request handler by `bosun.runtime.service`. The SDK saves a task on
 every event, including each streamed text chunk; keeping the live copy in memory and
 writing to the backend only when the task's state changes (submitted, working,
 input-required, completed, ...) keeps streaming cheap while GetTask and ListTasks still
 answer after a restart (tasks not in memory are read back from the backend).
+
+Memory holds every task that is running, and the most recent TASKS_AT_REST of those at
+rest (finished, or paused for the user); older ones are dropped once the backend has
+their last version, and read back when asked for.
 """
 
 from __future__ import annotations
@@ -15,15 +19,26 @@ from typing import Any
 
 from a2a.server.context import ServerCallContext
 from a2a.server.tasks import InMemoryTaskStore, TaskStore
-from a2a.types import ListTasksRequest, ListTasksResponse, Task
+from a2a.types import ListTasksRequest, ListTasksResponse, Task, TaskState
 from google.protobuf import json_format
 
 from bosun.runtime.store import SessionBackend, StoreError
 
 log = logging.getLogger("bosun.runtime")
 
-MEMORY_TASKS = 1000
-"""Tasks kept in memory; older ones are dropped once persisted and read back when asked for."""
+TASKS_AT_REST = 100
+"""Finished or paused tasks kept in memory (running ones always are)."""
+_AT_REST = frozenset(
+    int(state)
+    for state in (
+        TaskState.TASK_STATE_COMPLETED,
+        TaskState.TASK_STATE_FAILED,
+        TaskState.TASK_STATE_CANCELED,
+        TaskState.TASK_STATE_REJECTED,
+        TaskState.TASK_STATE_INPUT_REQUIRED,
+        TaskState.TASK_STATE_AUTH_REQUIRED,
+    )
+)
 
 
 def _single_owner(context: ServerCallContext) -> str:
@@ -46,33 +61,46 @@ class PersistentTaskStore(TaskStore):
     def __init__(self, backend: SessionBackend) -> None:
         self.backend = backend
         self._memory = InMemoryTaskStore(owner_resolver=_single_owner)
-        self._persisted_state: dict[str, int] = {}
-        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._persisted_state: dict[str, int] = {}  # the state of the version last written
+        self._dirty: set[str] = set()  # saved again since, in the same state
+        self._at_rest: OrderedDict[str, None] = OrderedDict()  # may leave memory, oldest first
 
-    async def _remember(self, task: Task, context: ServerCallContext) -> None:
-        await self._memory.save(task, context)
-        self._recent[task.id] = None
-        self._recent.move_to_end(task.id)
-        while len(self._recent) > MEMORY_TASKS:
-            oldest = next(iter(self._recent))
-            if oldest not in self._persisted_state:
-                break  # never drop what only memory has
-            self._recent.pop(oldest)
-            self._persisted_state.pop(oldest, None)
-            await self._memory.delete(oldest, context)
-
-    async def save(self, task: Task, context: ServerCallContext) -> None:
-        await self._remember(task, context)
-        state = int(task.status.state)
-        if self._persisted_state.get(task.id) == state:
-            return
+    async def _write(self, task: Task) -> bool:
         try:
             await self.backend.put_task(task_to_json(task))
         except StoreError as exc:
             # The conversation goes on; the task is simply not durable until the next save.
             log.error("task %s not persisted: %s", task.id, exc)
-            return
-        self._persisted_state[task.id] = state
+            return False
+        self._persisted_state[task.id] = int(task.status.state)
+        self._dirty.discard(task.id)
+        return True
+
+    async def save(self, task: Task, context: ServerCallContext) -> None:
+        await self._memory.save(task, context)
+        state = int(task.status.state)
+        if self._persisted_state.get(task.id) == state:
+            self._dirty.add(task.id)
+        else:
+            await self._write(task)
+        if state in _AT_REST:
+            self._at_rest[task.id] = None
+            self._at_rest.move_to_end(task.id)
+        else:
+            self._at_rest.pop(task.id, None)
+        await self._release(context)
+
+    async def _release(self, context: ServerCallContext) -> None:
+        """Drop the oldest tasks at rest beyond TASKS_AT_REST, once the backend has them."""
+        while len(self._at_rest) > TASKS_AT_REST:
+            task_id, _ = self._at_rest.popitem(last=False)
+            if task_id in self._dirty or task_id not in self._persisted_state:
+                task = await self._memory.get(task_id, context)
+                if task is not None and not await self._write(task):
+                    continue  # stays in memory: the only copy of its last version
+            self._persisted_state.pop(task_id, None)
+            self._dirty.discard(task_id)
+            await self._memory.delete(task_id, context)
 
     async def get(self, task_id: str, context: ServerCallContext) -> Task | None:
         task = await self._memory.get(task_id, context)
@@ -82,8 +110,10 @@ class PersistentTaskStore(TaskStore):
         if data is None:
             return None
         task = task_from_json(data)
+        await self._memory.save(task, context)
         self._persisted_state[task.id] = int(task.status.state)
-        await self._remember(task, context)
+        self._at_rest[task.id] = None  # same as the backend's: may leave memory again
+        await self._release(context)
         return task
 
     async def list(self, params: ListTasksRequest, context: ServerCallContext) -> ListTasksResponse:
@@ -99,4 +129,5 @@ class PersistentTaskStore(TaskStore):
     async def delete(self, task_id: str, context: ServerCallContext) -> None:
         await self._memory.delete(task_id, context)
         self._persisted_state.pop(task_id, None)
-        self._recent.pop(task_id, None)
+        self._dirty.discard(task_id)
+        self._at_rest.pop(task_id, None)
