@@ -54,8 +54,16 @@ def agent(
     # (ImportError) when not; the agent process uses none of them:
     # - the a2a-sdk's database stores (SQLAlchemy) and FastAPI routes: ~1 s CPU, ~20 MB;
     # - httpx's command-line client (rich, pygments, click), loaded by `import httpx`: 3 MB;
-    # - the openai SDK's optional aiohttp transport (aiohttp, yarl, multidict, ...): 8 MB.
-    for unused in ("sqlalchemy", "fastapi", "httpx._main", "openai._vendor.httpx_aiohttp"):
+    # - the openai SDK's optional aiohttp transport (aiohttp, yarl, multidict, ...): 8 MB;
+    # - HTTP/2 (h2), which httpcore loads eagerly and no client here enables: 1.5 MB.
+    unused_parts = (
+        "sqlalchemy",
+        "fastapi",
+        "httpx._main",
+        "openai._vendor.httpx_aiohttp",
+        "h2",
+    )
+    for unused in unused_parts:
         sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
 
     from pydantic import ValidationError
