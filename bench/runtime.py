@@ -12,12 +12,19 @@ v0.3 JSON-RPC client requests (kagent speaks v0.3; Bosun serves v1.0 and v0.3):
 - RSS of the agent process after those turns;
 - 100 concurrent streaming sessions (`message/stream`, same turn): errors, p50/p99.
 
+Both run from compiled bytecode: pip compiled kagent's venv when it installed it; uv does
+not compile Bosun's (and PYTHONDONTWRITEBYTECODE may be set), so Bosun gets a bytecode
+cache in bench/.pycache (PYTHONPYCACHEPREFIX), filled by one unmeasured start. A
+deployed image compiles at build time (`UV_COMPILE_BYTECODE=1`). `--no-bytecode-cache`
+measures Bosun compiling every module at each start instead.
+
 kagent is installed on first use into bench/.venv-kagent (git-ignored) with:
     pip install --pre kagent-adk==0.10.4 kagent-core==0.10.4 kagent-skills==0.10.4
         agentsts-core==0.10.4 agentsts-adk==0.10.4 "a2a-sdk[http-server]>=0.3.23,<1"
 If that fails, only Bosun's column is printed, with the reason.
 
     uv run python bench/runtime.py [--turns 100] [--concurrency 100] [--starts 3] [--only bosun]
+                                   [--no-bytecode-cache]
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent
 KAGENT_VENV = ROOT / ".venv-kagent"
+BYTECODE_CACHE = ROOT / ".pycache"  # only *.pyc files below: git-ignored
 KAGENT_PACKAGES = [
     "kagent-adk==0.10.4",
     "kagent-core==0.10.4",
@@ -96,13 +104,9 @@ def serve_peers() -> None:
     import uvicorn
     from mcp.server.mcpserver import MCPServer
 
-    import bosun.mockllm.harness
     from bosun.mockllm import MockLLM
 
     logging.disable(logging.INFO)  # one log line per request would cost the peers CPU
-    # bosun.mockllm's own listening socket lacks IPPROTO_TCP, so each answer waits ~40 ms
-    # for a delayed ACK; both runtimes would pay it twice per turn. Use ours until fixed.
-    bosun.mockllm.harness.bind = free_port_socket  # type: ignore[assignment]
     llm = MockLLM(SCRIPT).start()
     server = MCPServer("bench-tools", log_level="WARNING")
 
@@ -158,6 +162,8 @@ class Runtime:
     command: Callable[[Path, int], list[str]]
     write_config: Callable[[Path, dict[str, str], int], None]
     env: dict[str, str] = field(default_factory=dict)
+    unset_env: tuple[str, ...] = ()
+    warm_up: bool = False  # one unmeasured start first (fills the bytecode cache)
 
 
 def bosun_config(directory: Path, peers: dict[str, str], port: int) -> None:
@@ -313,6 +319,8 @@ async def streaming_turn(http: httpx.AsyncClient, url: str) -> float:
 class Process:
     def __init__(self, runtime: Runtime, directory: Path, port: int) -> None:
         env = {**os.environ, **runtime.env}
+        for name in runtime.unset_env:
+            env.pop(name, None)
         # A file, not a pipe: a chatty process would block once a pipe's buffer is full.
         self.log = (directory / "process.log").open("w+")
         self.started = time.perf_counter()
@@ -365,7 +373,7 @@ async def measure(
     limits = httpx.Limits(max_connections=args.concurrency + 10)
     async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as http:
         cards, cpus, answers, answer_cpus = [], [], [], []
-        for _ in range(args.starts):
+        for start in range(args.starts + runtime.warm_up):
             with tempfile.TemporaryDirectory() as tmp:
                 port = free_port()
                 runtime.write_config(Path(tmp), peers, port)
@@ -373,6 +381,8 @@ async def measure(
                 try:
                     card_s, card_cpu = await process.wait_for_card(http)
                     await turn(http, process.url)
+                    if start < runtime.warm_up:
+                        continue
                     answers.append(time.perf_counter() - process.started)
                     answer_cpus.append(cpu_seconds(process.popen.pid))
                     cards.append(card_s)
@@ -436,6 +446,10 @@ def report(
     print(
         f"turns: {args.turns}, concurrent streams: {args.concurrency}, cold starts: {args.starts}"
     )
+    print(
+        "bytecode: kagent's compiled at install; Bosun's "
+        + ("cached in bench/.pycache" if args.bytecode_cache else "compiled at every start")
+    )
     names = list(results)
     header = f"{'':42s}" + "".join(f"{n:>12s}" for n in names)
     if len(names) == 2:
@@ -473,7 +487,12 @@ def main(args: argparse.Namespace) -> None:
 
 
 async def run_all(peers: dict[str, str], args: argparse.Namespace) -> None:
-    runtimes = [Runtime("bosun", bosun_command, bosun_config)]
+    bosun = Runtime("bosun", bosun_command, bosun_config)
+    if args.bytecode_cache:
+        bosun.env = {"PYTHONPYCACHEPREFIX": str(BYTECODE_CACHE)}
+        bosun.unset_env = ("PYTHONDONTWRITEBYTECODE",)
+        bosun.warm_up = True
+    runtimes = [bosun]
     missing = None
     if args.only != "bosun":
         missing = install_kagent()
@@ -497,6 +516,12 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--only", choices=["bosun", "kagent"], default=None)
+    parser.add_argument(
+        "--no-bytecode-cache",
+        dest="bytecode_cache",
+        action="store_false",
+        help="Bosun compiles every module at each start (no bench/.pycache)",
+    )
     parsed = parser.parse_args()
     if parsed.peers:
         serve_peers()
