@@ -99,7 +99,7 @@ def agent(
 
     try:
         app = create_app(
-            config, public_url=public_url, data_dir=data_dir, config=agent_config, tune_gc=True
+            config, public_url=public_url, data_dir=data_dir, config=agent_config, own_process=True
         )
     except CardError as exc:
         typer.echo(f"bosun agent: {exc}", err=True)
