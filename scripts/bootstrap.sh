@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Bosun and its tests need on a fresh Debian machine, idempotently:
-# uv (from PyPI), the Python environment (from uv.lock), and with --test the system
-# packages the tests use (PostgreSQL server binaries). Safe to run again.
+# uv (from PyPI), the Python environment (from uv.lock), the web UI's build (npm ci + vite
+# build into src/bosun/server/ui_dist, redone only when ui/ changed), and with --test the
+# system packages the tests use (PostgreSQL server binaries, Chromium). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,10 +11,13 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check uv
 fi
 uv sync --frozen --quiet
+scripts/build-ui.sh
 
 if [[ "${1:-}" == "--test" ]]; then
   missing=()
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  # The UI tests drive Debian's Chromium through Playwright (never a downloaded browser).
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   if ((${#missing[@]})); then
     echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive

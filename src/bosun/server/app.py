@@ -39,6 +39,7 @@ from bosun.server.routes import ROUTERS
 from bosun.server.settings import Settings
 from bosun.server.store_db import DbResourceStore
 from bosun.server.sync import StoreMirror
+from bosun.server.ui import mount_ui
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ def create_app(
     endpoint_mcp = bridge.asgi_app()
     for path in ("/mcp", "/mcp/"):
         app.router.routes.append(Route(path, endpoint_mcp, methods=["GET", "POST", "DELETE"]))
+    mount_ui(app)  # last: its catch-all must not shadow any route above
     return app
 
 
