@@ -11,6 +11,7 @@ from typing import Any
 
 from bosun.api.agent import Agent
 from bosun.api.config import AgentConfig
+from bosun.api.images import MCP_RUNNER_IMAGE, RUNTIME_IMAGE
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
 
@@ -57,8 +58,8 @@ class TranslateOptions:
     Local mode passes resolvers that map agents and MCP servers to 127.0.0.1 ports.
     """
 
-    runtime_image: str = "ghcr.io/bosun-dev/bosun:latest"
-    mcp_runner_image: str = "ghcr.io/bosun-dev/bosun-mcp-runner:latest"
+    runtime_image: str = RUNTIME_IMAGE  # repository:<package version>, never latest
+    mcp_runner_image: str = MCP_RUNNER_IMAGE
     controlplane_url: str | None = None  # BOSUN_URL for the runtime
     agent_url: Callable[[str, str], str] | None = None  # (namespace, name) -> A2A URL
     mcp_server_url: Callable[[MCPServer], str] | None = None
