@@ -108,7 +108,11 @@ async def _serve(
 
     tasks = [asyncio.create_task(http(), name="http")]
     if settings.mode == "cluster" and operator:
-        tasks.append(asyncio.create_task(_operator(namespaces), name="operator"))
+        readiness = app.state.readiness
+        readiness.wait_for("controller", "starting: the operator has not synced with the cluster")
+        started = asyncio.Event()
+        tasks.append(asyncio.create_task(_operator(namespaces, started), name="operator"))
+        tasks.append(asyncio.create_task(_open_when(started, readiness), name="readiness"))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -116,14 +120,22 @@ async def _serve(
     finally:
         server.should_exit = True
         for task in tasks:
-            if not task.done() and task.get_name() == "operator":
+            if not task.done() and task.get_name() in ("operator", "readiness"):
                 task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
 
-async def _operator(namespaces: tuple[str, ...]) -> None:
+async def _open_when(started: Any, readiness: Any) -> None:
+    import asyncio
+
+    await started.wait()
+    readiness.done("controller")
+    await asyncio.Event().wait()  # stays until cancelled: ending would stop _serve
+
+
+async def _operator(namespaces: tuple[str, ...], started: Any) -> None:
     from bosun.controller.kube.operator import run_operator
     from bosun.controller.kube.settings import ControllerSettings
 
@@ -132,4 +144,4 @@ async def _operator(namespaces: tuple[str, ...]) -> None:
     overrides: dict[str, Any] = {"handle_signals": False}
     if namespaces:
         overrides["watch_namespaces"] = namespaces
-    await run_operator(ControllerSettings.from_env(**overrides))
+    await run_operator(ControllerSettings.from_env(**overrides), ready=started)

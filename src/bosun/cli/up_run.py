@@ -214,6 +214,10 @@ async def _run(options: UpOptions, console: Console) -> int:
         app.include_router(workload_logs.router)
         _routes_first(app, workload_logs.router)
 
+        readiness = app.state.readiness
+        if bodies:
+            where = directory or "-f"
+            readiness.wait_for("manifests", f"starting: applying the manifests of {where}")
         mock_line = await _start_mock(stack, options, script, data_dir)
         server = _Uvicorn(app, options.port)
         await server.start()
@@ -227,6 +231,11 @@ async def _run(options: UpOptions, console: Console) -> int:
             failures = await asyncio.to_thread(apply_bodies, client, bodies, echo=False)
         for failure in failures:
             console.print(f"[red]not applied:[/] {failure}")
+        if failures:
+            readiness.fail("manifests", f"{len(failures)} manifest(s) not applied: {failures[0]}")
+        else:
+            readiness.done("manifests")
+            await _until_ready(url)
         waiting = asyncio.create_task(
             wait_for_workloads(supervisor, console, url, within=options.wait)
         )
@@ -272,6 +281,19 @@ async def _start_mock(
         raise UpError(f"--mock-llm: {exc}") from None
     await stack.enter_async_context(mock)
     return f"{mock.openai_base_url}   (script {script})"
+
+
+async def _until_ready(url: str) -> None:
+    """What a probe sees is what `bosun up` reports: wait for its own /readyz."""
+    import httpx
+
+    async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
+        for _ in range(100):
+            response = await client.get(f"{url}/readyz")
+            if response.status_code == 200:
+                return
+            await asyncio.sleep(0.05)
+    raise UpError(f"the control plane is not ready: {response.json().get('reasons')}")
 
 
 def _routes_first(app: Any, router: Any) -> None:

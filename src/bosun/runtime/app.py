@@ -10,6 +10,9 @@ Routes:
     POST /                               A2A JSON-RPC (v1.0 and v0.3 methods), SSE streams
     GET  /.well-known/agent-card.json    the card (also /.well-known/agent.json for v0.3)
     GET  /health                         {"status": "ok"|"starting"|"error", ...}
+    GET  /healthz                        200 while the process serves (liveness)
+    GET  /readyz                         200 once the A2A service is built; 503 with the
+                                         reason while starting or after it failed
 """
 
 from __future__ import annotations
@@ -157,6 +160,18 @@ def create_app(
         status = "ok" if runtime.service is not None else "starting"
         return JSONResponse({"status": status, "agent": config.name})
 
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "agent": config.name})
+
+    async def readyz(request: Request) -> Response:
+        if runtime.error is not None:
+            reason = f"the A2A service failed to start: {runtime.error}"
+            return JSONResponse({"status": "not ready", "reasons": [reason]}, status_code=503)
+        if runtime.service is None:
+            reason = "starting: loading the agent engine"
+            return JSONResponse({"status": "not ready", "reasons": [reason]}, status_code=503)
+        return JSONResponse({"status": "ready", "agent": config.name})
+
     async def rpc(request: Request) -> Response:
         try:
             service = await runtime.ready()
@@ -185,6 +200,8 @@ def create_app(
         Route("/.well-known/agent-card.json", agent_card, methods=["GET"]),
         Route("/.well-known/agent.json", agent_card, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

@@ -34,6 +34,7 @@ from bosun.server.context import Context, Endpoint, default_endpoint
 from bosun.server.db import Database, Repositories
 from bosun.server.db.engine import safe_url
 from bosun.server.errors import error_response, install_error_handlers
+from bosun.server.readiness import Readiness
 from bosun.server.record_writer import RecordWriter
 from bosun.server.routes import ROUTERS
 from bosun.server.settings import Settings
@@ -148,6 +149,7 @@ def create_app(
     )
     app.state.ctx = None
     app.state.settings = settings
+    app.state.readiness = Readiness()
     install_error_handlers(app)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -21,7 +21,7 @@ from bosun.server.errors import error_response
 UI_DIST = Path(__file__).parent / "ui_dist"
 
 # Paths the UI must never shadow: an unknown API path stays a JSON 404.
-_API_PREFIXES = ("api/", "mcp", "docs", "redoc", "openapi.json", "health", "version")
+_API_PREFIXES = ("api/", "mcp", "docs", "redoc", "openapi.json", "health", "readyz", "version")
 
 _NO_BUILD_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Bosun: web UI not built</title></head>

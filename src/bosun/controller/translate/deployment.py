@@ -15,6 +15,8 @@ from bosun.controller.translate.wiring import PodWiring
 AGENT_PORT = 8080
 CONFIG_DIR = "/config"
 CARD_PATH = "/.well-known/agent-card.json"
+READY_PATH = "/readyz"  # served by `bosun agent` (runtime/app.py)
+LIVE_PATH = "/healthz"
 AGENT_RESOURCES: Obj = {
     "requests": {"cpu": "100m", "memory": "256Mi"},
     # No CPU limit: throttling an agent that waits on an LLM only adds latency.
@@ -119,10 +121,17 @@ def agent_deployment(
         "ports": [{"name": "http", "containerPort": AGENT_PORT, "protocol": "TCP"}],
         "env": merge_env(base_env + wiring.env, spec.env if spec else []),
         "volumeMounts": mounts,
+        # /readyz is 503 until the engine is loaded (or says why it failed to load);
+        # /healthz only says the process serves, so a slow start is never a restart.
         "readinessProbe": {
-            "httpGet": {"path": CARD_PATH, "port": "http"},
+            "httpGet": {"path": READY_PATH, "port": "http"},
             "initialDelaySeconds": 1,
             "periodSeconds": 5,
+        },
+        "livenessProbe": {
+            "httpGet": {"path": LIVE_PATH, "port": "http"},
+            "periodSeconds": 10,
+            "failureThreshold": 6,
         },
         **_container_extras(spec, AGENT_RESOURCES),
     }
