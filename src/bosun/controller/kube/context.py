@@ -9,6 +9,9 @@ in-memory bookkeeping that makes reconciles cheap and correct:
   waits (briefly) for the cache to show it instead of acting on an older read;
 - `sunk`: a fingerprint of the last record handed to the sink per object.
 
+`write_status` also posts the Kubernetes Events of the condition transitions it wrote
+(events.py), so every reconciler gets them by writing its status.
+
 Created by operator.py; every handler module receives it.
 """
 
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bosun.controller.kube.client import Conflict, KubeClient, KubeError, NotFound
+from bosun.controller.kube.events import EventRecorder, transitions
 from bosun.controller.kube.index import Cache
 from bosun.controller.kube.settings import ControllerSettings
 from bosun.controller.kube.sink import ReconcileSink
@@ -57,6 +61,7 @@ class Controller:
     sink: ReconcileSink
     reconciles: WorkQueue
     discoveries: WorkQueue
+    events: EventRecorder
     applied: dict[QueueKey, set[ObjKey]] = field(default_factory=dict)
     pending: dict[QueueKey, tuple[str, float]] = field(default_factory=dict)
     sunk: dict[QueueKey, str] = field(default_factory=dict)
@@ -120,6 +125,9 @@ class Controller:
         new_rv = str((result.get("metadata") or {}).get("resourceVersion") or "")
         if new_rv:
             self.pending[(kind, namespace, name)] = (new_rv, time.monotonic())
+        # After the write, not before: a write that conflicted is retried from a new read,
+        # and posting first would report the same transition twice.
+        await self.events.record(body, transitions(body.get("status"), desired))
 
     async def namespace_labels(self, namespaces: set[str]) -> dict[str, dict[str, str]]:
         """Labels of namespaces (for allowedNamespaces selectors), cached for 30 s.

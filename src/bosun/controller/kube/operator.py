@@ -26,6 +26,7 @@ import kopf
 from bosun.controller.kube.agent import reconcile_agent
 from bosun.controller.kube.client import KubeClient, KubeError, kopf_login
 from bosun.controller.kube.context import Controller
+from bosun.controller.kube.events import EventRecorder
 from bosun.controller.kube.index import BOSUN_KINDS, Cache
 from bosun.controller.kube.leader import LeaderElector
 from bosun.controller.kube.mcpserver import reconcile_mcpserver
@@ -33,7 +34,7 @@ from bosun.controller.kube.modelconfig import reconcile_modelconfig
 from bosun.controller.kube.remotemcpserver import discover_server
 from bosun.controller.kube.settings import ControllerSettings
 from bosun.controller.kube.sink import LoggingSink, ReconcileSink
-from bosun.controller.kube.triggers import Triggers, enqueue
+from bosun.controller.kube.triggers import Triggers, enqueue, watch_selectors
 from bosun.controller.kube.workqueue import QueueKey, WorkQueue
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def _kopf_settings(settings: ControllerSettings) -> kopf.OperatorSettings:
     ks.scanning.disabled = True  # no CRD watching: the kinds are known and installed
     ks.watching.server_timeout = settings.watch_timeout
     ks.watching.client_timeout = settings.watch_timeout + 30
+    watch_selectors(ks)  # owned ServiceAccounts/Roles/RoleBindings only
     return ks
 
 
@@ -75,9 +77,10 @@ def build(
             ctl.discovering.add(key)
         return again
 
+    client = KubeClient(settings)
     ctl = Controller(
         settings=settings,
-        client=KubeClient(settings),
+        client=client,
         cache=Cache(),
         sink=sink,
         reconciles=WorkQueue(
@@ -94,6 +97,7 @@ def build(
             base_delay=settings.discovery_backoff,
             max_delay=settings.discovery_interval,
         ),
+        events=EventRecorder(client, settings.identity),
     )
     registry = kopf.OperatorRegistry()
     Triggers(ctl).register(registry)

@@ -20,6 +20,7 @@ Obj = dict[str, Any]
 
 ACCEPTED = "Accepted"
 READY = "Ready"
+ROLLING_OUT = "is rolling out"  # in Ready's message while a new revision rolls out (events.py)
 
 
 def now() -> str:
@@ -137,7 +138,7 @@ def ready_condition(namespace: str, name: str, deployment: DeploymentState | Non
             READY,
             False,
             "DeploymentNotReady",
-            f"Deployment {namespace}/{name} is rolling out (generation "
+            f"Deployment {namespace}/{name} {ROLLING_OUT} (generation "
             f"{deployment.generation} not yet observed); {counts}",
         )
     if deployment.available >= deployment.replicas:

@@ -7,6 +7,15 @@ by a Bosun kind their replica counts. A change queues the object itself and ever
 that depends on it, transitively (Secret -> ModelConfig -> Agent -> parent Agent), and the
 owners of a changed or deleted owned object (so drift is undone and Ready follows the
 Deployment).
+
+Drift: an owned object edited or deleted by someone else re-queues its owner, whose
+server-side apply puts Bosun's fields back. Owned objects count as changed when their
+labels, annotations or owner references change too, and owned Services when any of their
+spec does (not only the port that dependants read). ServiceAccounts, Roles and
+RoleBindings are watched only for this, with the managed-by label as a server-side
+selector (so a cluster's other ServiceAccounts never reach the operator); they are not
+cached. The owners last seen are remembered per object, so an edit that strips the owner
+reference still reaches the owner.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import kopf
 
 from bosun.controller.kube.context import Controller
 from bosun.controller.kube.index import BOSUN_KINDS, owners, secret_hashes
+from bosun.controller.kube.owned import MANAGED_BY
 from bosun.controller.kube.status import DeploymentState
 from bosun.controller.kube.workqueue import QueueKey
 
@@ -42,10 +52,33 @@ def _owned_by_bosun(body: kopf.Body, **_: Any) -> bool:
     return bool(owners(body))
 
 
+# Watched only to undo drift: (group, version, plural).
+DRIFT_ONLY: list[tuple[str, str, str]] = [
+    ("", "v1", "serviceaccounts"),
+    ("rbac.authorization.k8s.io", "v1", "roles"),
+    ("rbac.authorization.k8s.io", "v1", "rolebindings"),
+]
+MANAGED_BY_SELECTOR = ",".join(f"{k}={v}" for k, v in MANAGED_BY.items())
+
+
+def watch_selectors(settings: kopf.OperatorSettings) -> None:
+    """Server-side label selectors for the drift-only watches (operator.py applies them)."""
+    for group, version, plural in DRIFT_ONLY:
+        settings.watching.label_selectors[group, version, plural] = MANAGED_BY_SELECTOR
+
+
+def _owned_content(body: Mapping[str, Any]) -> Any:
+    """What an owned object's drift is judged on: all but status and server-set metadata."""
+    meta = body.get("metadata") or {}
+    rest = {k: v for k, v in body.items() if k not in ("metadata", "status")}
+    return [rest, meta.get("labels"), meta.get("annotations"), meta.get("ownerReferences")]
+
+
 class Triggers:
     def __init__(self, ctl: Controller) -> None:
         self.ctl = ctl
         self._seen: dict[QueueKey, Fingerprint] = {}
+        self._owners: dict[QueueKey, list[QueueKey]] = {}  # owned objects' owners last seen
 
     def _changed(self, key: QueueKey, event: Mapping[str, Any], fingerprint: Any) -> bool:
         if event.get("type") == "DELETED":
@@ -81,10 +114,30 @@ class Triggers:
         self.ctl.cache.update(kind, event.get("type") == "DELETED", body)
         meta = body.get("metadata") or {}
         key: QueueKey = (kind, str(meta.get("namespace")), str(meta.get("name")))
+        found = owners(body)
+        if found:
+            content = [content, _owned_content(body) if kind == "Service" else None]
+            content.append([meta.get("labels"), meta.get("annotations"), found])
         if self._changed(key, event, content):
             self._cascade(key)
-            for owner in owners(body):
-                enqueue(self.ctl, owner)
+            self._requeue_owners(key, event, found)
+
+    def _requeue_owners(
+        self, key: QueueKey, event: Mapping[str, Any], found: list[QueueKey]
+    ) -> None:
+        """Queue the owners seen now and those seen before (an edit may drop the reference)."""
+        before = self._owners.pop(key, [])
+        if found and event.get("type") != "DELETED":
+            self._owners[key] = found
+        for owner in dict.fromkeys([*before, *found]):
+            enqueue(self.ctl, owner)
+
+    async def on_owned(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+        """A ServiceAccount, Role or RoleBinding labelled managed-by=bosun: undo its drift."""
+        meta = body.get("metadata") or {}
+        key: QueueKey = (str(body.get("kind")), str(meta.get("namespace")), str(meta.get("name")))
+        if self._changed(key, event, _owned_content(body)):
+            self._requeue_owners(key, event, owners(body))
 
     async def on_secret(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
         self._core("Secret", event, body, secret_hashes(body))
@@ -118,3 +171,11 @@ class Triggers:
             registry=registry,
             when=_owned_by_bosun,
         )(self.on_deployment)
+        for group, version, plural in DRIFT_ONLY:
+            kopf.on.event(
+                group=group,
+                version=version,
+                plural=plural,
+                id=f"bosun-owned-{plural}",
+                registry=registry,
+            )(self.on_owned)
