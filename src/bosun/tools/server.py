@@ -1,22 +1,30 @@
-"""Assemble and run Bosun's built-in MCP tool server.
+"""Assemble and run Bosun's built-in MCP tool server (`bosun tools serve`).
 
-`build_server()` returns an `mcp` MCPServer with every tool group registered (the
-Kubernetes group only when a cluster configuration is found). `serve_stdio` and
-`serve_http` run it; the CLI (`bosun tools serve`) calls them, tests use `build_server`
-with the SDK's in-memory client.
+`build_server()` returns an `mcp` MCPServer with the tool groups registered:
+- always: `current_time`, `echo`, `word_count`, `add`, `calculate`, `server_info`;
+- unless `kubernetes_tools=False` (`--no-kubernetes`): kagent's built-in tool names —
+  the k8s_* tools (only when a cluster configuration is found), the helm_* tools (they
+  need the cluster too) and the prometheus_* tools.
+`read_only` (`--read-only`, or $BOSUN_TOOLS_READ_ONLY=true) serves only the tools whose
+annotations say readOnlyHint=true. The Prometheus URL comes from `prometheus_url`
+(`--prometheus-url`) or $PROMETHEUS_URL; the helm binary from $BOSUN_HELM or PATH.
+`serve_stdio` and `serve_http` run it; tests use `build_server` with the SDK's client.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bosun.tools import basic, calc, kubernetes
+from bosun.tools import basic, calc, catalog, k8s_client, k8s_read, k8s_workloads, k8s_write
+from bosun.tools.helm import HelmTools
+from bosun.tools.prometheus import PrometheusTools
 
 logger = logging.getLogger("bosun.tools")
 
@@ -24,51 +32,73 @@ SERVER_NAME = "bosun-tools"
 PURE = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
+TRUE = ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
 class ToolServer:
     server: MCPServer
     kubernetes_status: str  # "enabled: https://..." or "disabled: why"
+    tool_names: list[str] = field(default_factory=list)
+    read_only: bool = False
 
 
-def build_server(*, kubernetes_tools: bool = True) -> ToolServer:
-    """The tool server; `kubernetes_tools=False` skips looking for a cluster at all."""
+def build_server(
+    *,
+    kubernetes_tools: bool = True,
+    read_only: bool | None = None,
+    prometheus_url: str | None = None,
+    helm_binary: str | None = None,
+) -> ToolServer:
+    """The tool server; `kubernetes_tools=False` skips the cluster tools altogether."""
     from bosun import __version__
 
+    if read_only is None:
+        read_only = os.environ.get("BOSUN_TOOLS_READ_ONLY", "").strip().lower() in TRUE
+    prometheus_url = prometheus_url or os.environ.get("PROMETHEUS_URL") or None
     server: MCPServer = MCPServer(
         SERVER_NAME,
         version=__version__,
         instructions=(
             "Bosun's built-in tools: time, arithmetic, text helpers and, when configured, "
-            "read-only Kubernetes queries."
+            "Kubernetes, Helm and Prometheus tools with kagent's names."
+            + (" Read-only mode: no tool changes anything." if read_only else "")
         ),
         log_level="WARNING",
     )
+    names = ["current_time", "echo", "word_count", "add", "calculate"]
     server.add_tool(basic.current_time, annotations=PURE, structured_output=False)
     server.add_tool(basic.echo, annotations=PURE, structured_output=False)
     server.add_tool(basic.word_count, annotations=PURE)
     server.add_tool(calc.add, annotations=PURE)
     server.add_tool(calc.calculate, annotations=PURE)
 
+    specs: list[catalog.ToolSpec] = []
     if kubernetes_tools:
-        config, status = kubernetes.load_config()
+        config, status = k8s_client.load_config()
         if config is not None:
-            kubernetes.KubernetesTools(config).register(server)
+            cluster = k8s_client.Cluster(config)
+            specs += k8s_read.ReadTools(cluster).specs()
+            specs += k8s_write.WriteTools(cluster).specs()
+            specs += k8s_workloads.WorkloadTools(cluster).specs()
+            specs += HelmTools(helm_binary).specs()
+        specs += PrometheusTools(prometheus_url).specs()
     else:
         status = "disabled: turned off (--no-kubernetes)"
+    names += catalog.register(server, specs, read_only=read_only)
 
     def server_info() -> basic.ServerInfo:
         """Diagnostics: the process id, version and uptime of this tool server."""
         return basic.make_server_info(SERVER_NAME, __version__, status)
 
     server.add_tool(server_info, annotations=PURE)
+    names.append("server_info")
 
     @server.custom_route("/healthz", methods=["GET"])  # type: ignore[untyped-decorator]
     async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ready", "kubernetes": status})
+        return JSONResponse({"status": "ready", "kubernetes": status, "read_only": read_only})
 
-    return ToolServer(server, status)
+    return ToolServer(server, status, names, read_only)
 
 
 async def serve_stdio(tools: ToolServer) -> None:

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
 
-from bosun.tools.kubernetes import load_config
+from bosun.tools.k8s_client import load_config
 from bosun.tools.server import build_server
 
 # Inside a pod, lightkube finds the in-cluster configuration before $KUBECONFIG.
@@ -19,7 +19,12 @@ outside_a_pod = pytest.mark.skipif(
     reason="running inside a pod: the in-cluster configuration is always found",
 )
 BASIC_TOOLS = {"current_time", "echo", "word_count", "add", "calculate", "server_info"}
-K8S_TOOLS = {"k8s_get_resources", "k8s_describe", "k8s_get_pod_logs"}
+PROMETHEUS_TOOLS = {
+    "prometheus_query_tool",
+    "prometheus_query_range_tool",
+    "prometheus_label_names_tool",
+    "prometheus_targets_tool",
+}
 
 
 def offline_tools() -> Client:
@@ -110,7 +115,8 @@ async def test_kubernetes_tools_are_absent_without_a_configuration(
     assert tools.kubernetes_status == status
     async with Client(tools.server) as connected:
         names = {tool.name for tool in (await connected.list_tools()).tools}
-    assert names == BASIC_TOOLS
+    # Prometheus needs no cluster configuration; the k8s_* and helm_* tools do.
+    assert names == BASIC_TOOLS | PROMETHEUS_TOOLS
 
 
 @outside_a_pod

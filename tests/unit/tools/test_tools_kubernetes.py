@@ -1,5 +1,6 @@
-"""The read-only Kubernetes tools against kmock's Kubernetes emulator over real HTTP,
-with a kubeconfig file pointing at it (the way a user's machine finds a cluster)."""
+"""The read-only Kubernetes tools (kagent's names and parameters) against kmock's
+Kubernetes emulator over real HTTP, with a kubeconfig file pointing at it (the way a
+user's machine finds a cluster), called through the mcp SDK's client."""
 
 from __future__ import annotations
 
@@ -65,7 +66,13 @@ def cluster(kmock: kmock.RawHandler, tmp_path: Path, monkeypatch: pytest.MonkeyP
     kmock.objects["v1/events", "shop", "web-1.17a"] = EVENT
     # The emulator answers 404 for a resource it has never seen; a cluster knows Services.
     kmock.resources["v1/services"].namespaced = True
-    kmock.objects["v1/secrets", "shop", "db-password"] = {"data": {"password": "c2VjcmV0"}}
+    kmock.resources["v1/secrets"].namespaced = True
+    kmock.objects["v1/secrets", "shop", "db-password"] = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db-password", "namespace": "shop"},
+        "data": {"password": "c2VjcmV0"},
+    }
     kmock["get /api/v1/namespaces/shop/pods/web-1/log"] << b"starting\nlistening on :80\n"
     server = str(kmock.url).rstrip("/")
     kubeconfig = {
@@ -96,16 +103,31 @@ def text(result: CallToolResult) -> str:
 async def test_kubernetes_tools_are_registered_when_a_kubeconfig_exists(cluster: Any) -> None:
     async with cluster_tools() as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert {"k8s_get_resources", "k8s_describe", "k8s_get_pod_logs"} <= set(tools)
-    annotations = tools["k8s_describe"].annotations
+    assert {"k8s_get_resources", "k8s_describe_resource", "k8s_get_pod_logs"} <= set(tools)
+    annotations = tools["k8s_describe_resource"].annotations
     assert annotations is not None and annotations.read_only_hint is True
+    assert annotations.destructive_hint is False
+    assert tools["k8s_get_pod_logs"].input_schema["required"] == ["pod_name"]
 
 
 async def test_get_resources_prints_a_table_across_namespaces(cluster: Any) -> None:
     async with cluster_tools() as client:
-        table = text(await client.call_tool("k8s_get_resources", {"kind": "po"}))
+        table = text(
+            await client.call_tool(
+                "k8s_get_resources", {"resource_type": "po", "all_namespaces": True}
+            )
+        )
     header, *rows = table.splitlines()
-    assert header.split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert header.split() == [
+        "NAMESPACE",
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "IP",
+        "NODE",
+        "AGE",
+    ]
     assert any(row.split()[:5] == ["shop", "web-1", "0/1", "CrashLoopBackOff", "4"] for row in rows)
     assert any(row.split()[:2] == ["default", "db-0"] for row in rows)
 
@@ -113,10 +135,15 @@ async def test_get_resources_prints_a_table_across_namespaces(cluster: Any) -> N
 async def test_get_resources_in_one_namespace(cluster: Any) -> None:
     async with cluster_tools() as client:
         table = text(
-            await client.call_tool("k8s_get_resources", {"kind": "Pods", "namespace": "shop"})
+            await client.call_tool(
+                "k8s_get_resources",
+                {"resource_type": "Pods", "namespace": "shop", "output": "table"},
+            )
         )
         empty = text(
-            await client.call_tool("k8s_get_resources", {"kind": "svc", "namespace": "shop"})
+            await client.call_tool(
+                "k8s_get_resources", {"resource_type": "svc", "namespace": "shop"}
+            )
         )
     assert "NAMESPACE" not in table
     assert "web-1" in table and "db-0" not in table
@@ -127,7 +154,8 @@ async def test_describe_shows_the_object_and_its_events(cluster: Any) -> None:
     async with cluster_tools() as client:
         described = text(
             await client.call_tool(
-                "k8s_describe", {"kind": "pod", "name": "web-1", "namespace": "shop"}
+                "k8s_describe_resource",
+                {"resource_type": "pod", "resource_name": "web-1", "namespace": "shop"},
             )
         )
     body, _, events = described.partition("\nEvents:\n")
@@ -140,7 +168,7 @@ async def test_describe_shows_the_object_and_its_events(cluster: Any) -> None:
 async def test_pod_logs(cluster: Any) -> None:
     async with cluster_tools() as client:
         logs = await client.call_tool(
-            "k8s_get_pod_logs", {"name": "web-1", "namespace": "shop", "tail": 10}
+            "k8s_get_pod_logs", {"pod_name": "web-1", "namespace": "shop", "tail_lines": 10}
         )
     assert text(logs) == "starting\nlistening on :80\n"
     request = cluster["get /api/v1/namespaces/shop/pods/web-1/log"][0]
@@ -150,17 +178,22 @@ async def test_pod_logs(cluster: Any) -> None:
 async def test_errors_name_what_is_wrong(cluster: Any) -> None:
     async with cluster_tools() as client:
         missing = await client.call_tool(
-            "k8s_describe", {"kind": "pod", "name": "nope", "namespace": "shop"}
+            "k8s_describe_resource",
+            {"resource_type": "pod", "resource_name": "nope", "namespace": "shop"},
         )
-        unknown = await client.call_tool("k8s_get_resources", {"kind": "widgets"})
+        unknown = await client.call_tool("k8s_get_resources", {"resource_type": "widgets"})
         secret = await client.call_tool(
-            "k8s_describe", {"kind": "secret", "name": "db-password", "namespace": "shop"}
+            "k8s_get_resource_yaml",
+            {"resource_type": "secret", "resource_name": "db-password", "namespace": "shop"},
         )
-    assert missing.is_error and "cannot get Pod 'nope': not found" in text(missing)
-    assert unknown.is_error and "unknown kind 'widgets'" in text(unknown)
-    assert "Deployment" in text(unknown)
-    assert secret.is_error and "secrets are not readable" in text(secret)
+        no_args = await client.call_tool("k8s_get_pod_logs", {})
+    assert missing.is_error and "cannot get pod 'nope': not found" in text(missing)
+    assert unknown.is_error and "no resource type 'widgets'" in text(unknown)
+    assert "k8s_get_available_api_resources" in text(unknown)
+    assert not secret.is_error
+    assert yaml.safe_load(text(secret))["data"] == {"password": "<redacted: 6 bytes>"}
     assert "c2VjcmV0" not in text(secret)
+    assert no_args.is_error and "pod_name" in text(no_args)
 
 
 async def test_an_unreachable_cluster_is_a_tool_error(
@@ -178,6 +211,6 @@ async def test_an_unreachable_cluster_is_a_tool_error(
     path.write_text(yaml.safe_dump(kubeconfig))
     monkeypatch.setenv("KUBECONFIG", str(path))
     async with Client(build_server().server) as client:
-        result = await client.call_tool("k8s_get_resources", {"kind": "nodes"})
+        result = await client.call_tool("k8s_get_resources", {"resource_type": "nodes"})
     assert result.is_error
-    assert "cannot list Node: the Kubernetes API is unreachable" in text(result)
+    assert "cannot get nodes: the Kubernetes API is unreachable" in text(result)
