@@ -109,8 +109,10 @@ class Usage(Record):
 
 
 class UsageGroup(BaseModel):
-    """Token totals of one group (the keys asked for in group_by; others are null)."""
+    """Token totals of one group (the keys asked for in group_by; others are null), and
+    with a time bucket asked for, the start of its hour or UTC day."""
 
+    bucket: datetime | None = None
     agent_namespace: str | None = None
     agent_name: str | None = None
     user_id: str | None = None

@@ -1,18 +1,20 @@
-"""Usage repository: tokens per turn, summed by agent, namespace, user and model."""
+"""Usage repository: tokens per turn, summed by agent, namespace, user and model, and
+optionally per hour or UTC day (`bucket`, for charts over time)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from bosun.server.db.engine import Database
 from bosun.server.db.models import UsageRow, utcnow
 from bosun.server.db.records import Usage, UsageGroup
 
 GroupKey = Literal["namespace", "agent", "user", "model"]
+Bucket = Literal["hour", "day"]
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "namespace": ("agent_namespace",),
     "agent": ("agent_namespace", "agent_name"),  # an agent is named within its namespace
@@ -69,10 +71,15 @@ class UsageRepo:
         namespace: str | None = None,
         agent: str | None = None,
         user_id: str | None = None,
+        bucket: Bucket | None = None,
     ) -> list[UsageGroup]:
-        """Totals over [since, until), one row per distinct value of the group_by keys."""
+        """Totals over [since, until), one row per distinct value of the group_by keys
+        (and per hour or UTC day when `bucket` is given, oldest first)."""
         names = list(dict.fromkeys(c for key in group_by for c in _COLUMNS[key]))
-        columns = [getattr(UsageRow, n) for n in names]
+        columns: list[Any] = [getattr(UsageRow, n) for n in names]
+        if bucket is not None:
+            columns.insert(0, self._bucket(bucket))
+            names.insert(0, "bucket")
         query: Any = select(
             *columns,
             func.count(UsageRow.id),
@@ -96,6 +103,8 @@ class UsageRepo:
         out = []
         for row in rows:
             keys = dict(zip(names, row[: len(names)], strict=True))
+            if bucket is not None:
+                keys["bucket"] = _as_utc(keys["bucket"])
             turns, tokens_in, tokens_out = (int(v) for v in row[len(names) :])
             if not turns:
                 continue  # the empty aggregate of "no group_by" over no rows
@@ -109,3 +118,17 @@ class UsageRepo:
                 )
             )
         return out
+
+    def _bucket(self, size: Bucket) -> Any:
+        """The start of the row's hour or day, in UTC, as the database computes it."""
+        if self._db.dialect == "postgresql":
+            utc = UsageRow.created_at.op("AT TIME ZONE")(literal_column("'UTC'"))
+            return func.date_trunc(size, utc)
+        # SQLite keeps UTC text 'YYYY-MM-DD HH:MM:SS.ffffff' (UTCDateTime converts on write)
+        pattern = "%Y-%m-%d %H:00:00" if size == "hour" else "%Y-%m-%d 00:00:00"
+        return func.strftime(pattern, UsageRow.created_at)
+
+
+def _as_utc(value: Any) -> datetime:
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

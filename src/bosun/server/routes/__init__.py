@@ -8,6 +8,7 @@ from bosun.server.routes import (
     agents,
     feedback,
     health,
+    me,
     modelconfigs,
     resources,
     sessions,
@@ -26,4 +27,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     tasks.router,
     feedback.router,
     usage.router,
+    me.router,
 )

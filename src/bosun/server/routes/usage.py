@@ -1,6 +1,7 @@
 """/api/usage: token usage per turn (written by the runtime) and totals over a time range.
 
-Totals group by any of namespace, agent, user, model. Admins (and everyone in auth mode
+Totals group by any of namespace, agent, user, model, and per hour or UTC day with
+`bucket` (the UI's chart over time). Admins (and everyone in auth mode
 none) see all users; others see their own usage only.
 """
 
@@ -13,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from bosun.server.context import Ctx, CurrentUser
 from bosun.server.db.records import Usage, UsageGroup
-from bosun.server.db.usage import GroupKey
+from bosun.server.db.usage import Bucket, GroupKey
 from bosun.server.errors import ERROR_RESPONSES, InvalidInput
 from bosun.server.routes.common import split_agent_ref
 
@@ -38,6 +39,7 @@ class UsageSummary(BaseModel):
     since: datetime | None
     until: datetime | None
     group_by: list[GroupKey]
+    bucket: Bucket | None = None
     groups: list[UsageGroup]
 
 
@@ -66,6 +68,9 @@ async def usage_summary(
     namespace: str | None = Query(default=None, max_length=63),
     agent: str | None = Query(default=None, max_length=253, description="agent name"),
     user_id: str | None = Query(default=None, max_length=255),
+    bucket: Bucket | None = Query(
+        default=None, description="also group per hour or UTC day (each group's `bucket`)"
+    ),
 ) -> UsageSummary:
     if since is not None and until is not None and since >= until:
         raise InvalidInput("must be before until", "query.since")
@@ -75,6 +80,12 @@ async def usage_summary(
         user_id = user.id
     keys = list(dict.fromkeys(group_by))
     groups = await ctx.repos.usage.summary(
-        group_by=keys, since=since, until=until, namespace=namespace, agent=agent, user_id=user_id
+        group_by=keys,
+        since=since,
+        until=until,
+        namespace=namespace,
+        agent=agent,
+        user_id=user_id,
+        bucket=bucket,
     )
-    return UsageSummary(since=since, until=until, group_by=keys, groups=groups)
+    return UsageSummary(since=since, until=until, group_by=keys, bucket=bucket, groups=groups)
