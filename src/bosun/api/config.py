@@ -136,6 +136,12 @@ class McpServerSettings(ConfigModel):
     terminate_on_close: bool = True
     tools: list[str] = Field(default_factory=list, description="Tool filter; empty = all.")
     require_approval: list[str] = Field(default_factory=list)
+    require_approval_for_destructive: bool | None = Field(
+        default=None,
+        description="Also pause for approval on every tool whose MCP annotations do not say "
+        "readOnlyHint=true or destructiveHint=false (set by the translator for a trusted, "
+        "built-in tool server; see docs/tools.md).",
+    )
     allowed_headers: list[str] = Field(default_factory=list)
     tls: TLSSettings | None = None
 

@@ -23,6 +23,20 @@ from bosun.controller.translate.wiring import PodWiring, config_map_value, secre
 
 AGENT_PORT = 8080
 MAX_TOOL_NAME = 64  # the longest tool name every provider accepts
+BUILTIN_TOOLS_ANNOTATION = "bosun.dev/builtin-tools"
+"""On a RemoteMCPServer/MCPServer: "true" marks Bosun's own tool server (trusted annotations)."""
+APPROVE_DESTRUCTIVE_ANNOTATION = "bosun.dev/require-approval-for-destructive-tools"
+"""On an Agent: "false" turns off the default approval of destructive built-in tools."""
+
+
+def approve_destructive(agent: Agent, server_annotations: dict[str, str]) -> bool | None:
+    """True when calls to the server's destructive tools pause for approval by default:
+    the server is the built-in one (its annotations can be trusted) and the Agent did not
+    opt out. None otherwise, so that config.json of other servers stays unchanged."""
+    if server_annotations.get(BUILTIN_TOOLS_ANNOTATION, "").lower() != "true":
+        return None
+    opt = agent.metadata.annotations.get(APPROVE_DESTRUCTIVE_ANNOTATION, "true")
+    return None if opt.strip().lower() == "false" else True
 
 
 @dataclass
@@ -122,6 +136,7 @@ def _headers(
 
 
 def _remote_server(
+    agent: Agent,
     server: RemoteMCPServer,
     ref: McpServerTool,
     headers: _Headers,
@@ -191,6 +206,7 @@ def _remote_server(
         terminate_on_close=spec.terminate_on_close,
         tools=list(ref.tool_names),
         require_approval=list(ref.require_approval),
+        require_approval_for_destructive=approve_destructive(agent, server.metadata.annotations),
         allowed_headers=list(ref.allowed_headers),
         tls=tls,
     )
@@ -223,7 +239,7 @@ def _mcp_tool(
         into=headers,
     )
 
-    def plain(url: str, timeout: float = 30.0) -> McpServerSettings:
+    def plain(url: str, timeout: float = 30.0, approve: bool | None = None) -> McpServerSettings:
         return McpServerSettings(
             name=f"{ns}/{ref.name}",
             url=url,
@@ -232,6 +248,7 @@ def _mcp_tool(
             headers_from_env=headers.from_env,
             tools=list(ref.tool_names),
             require_approval=list(ref.require_approval),
+            require_approval_for_destructive=approve,
             allowed_headers=list(ref.allowed_headers),
         )
 
@@ -245,6 +262,7 @@ def _mcp_tool(
             errors.add(path, _denied("RemoteMCPServer", ns, ref.name, agent.namespace))
             return
         settings = _remote_server(
+            agent,
             remote,
             ref,
             headers,
@@ -262,7 +280,11 @@ def _mcp_tool(
         if server is None:
             errors.not_found(path, "MCPServer", ns, ref.name)
             return
-        settings = plain(mcp_server_url(server, options), parse_duration(server.spec.timeout))
+        settings = plain(
+            mcp_server_url(server, options),
+            parse_duration(server.spec.timeout),
+            approve_destructive(agent, server.metadata.annotations),
+        )
         if server.status is not None:
             discovered = [t.name for t in server.status.discovered_tools]
     else:  # a plain Service that speaks MCP at /mcp

@@ -13,6 +13,10 @@ second of CPU and 15 MB at start.
   is unreachable or the session broke, it is dropped and the next call reconnects.
 - A call that cannot reach the server, or that the tool itself fails, returns a failed
   tool result the model reads (ToolFailed), never an exception that ends the turn.
+- `require_approval_for_destructive` (set by the translator for Bosun's built-in tool
+  server only, whose annotations are trusted): a call to a tool whose MCP annotations do
+  not say readOnlyHint=true or destructiveHint=false pauses for approval, as the tools
+  named in `require_approval` do (docs/tools.md).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 import pydantic_core
 from pydantic_ai import RunContext
-from pydantic_ai.exceptions import ToolFailed
+from pydantic_ai.exceptions import ApprovalRequired, ToolFailed
 from pydantic_ai.messages import BinaryContent
 from pydantic_ai.tools import ToolDefinition
 from pydantic_ai.toolsets import AbstractToolset
@@ -243,9 +247,26 @@ class McpServerTools(AbstractToolset[Any]):
             for tool in self._tools
         }
 
+    def is_destructive(self, name: str) -> bool:
+        """What the MCP spec's defaults say for a tool: destructive unless annotated
+        read-only or non-destructive (a tool without annotations counts as destructive)."""
+        tool = next((t for t in self._tools or [] if t.name == name), None)
+        hints = getattr(tool, "annotations", None)
+        if hints is None:
+            return True
+        return not (hints.read_only_hint is True or hints.destructive_hint is False)
+
     async def call_tool(
         self, name: str, tool_args: dict[str, Any], ctx: RunContext[Any], tool: ToolsetTool[Any]
     ) -> Any:
+        if (
+            self.settings.require_approval_for_destructive
+            and not ctx.tool_call_approved
+            and self.is_destructive(name)
+        ):
+            # Same path as ApprovalRequiredToolset: the run ends with a deferred call that
+            # the user approves or denies; the resumed call has tool_call_approved set.
+            raise ApprovalRequired
         forwarded = self._forwarded_headers(ctx)
         try:
             if forwarded:
