@@ -4,6 +4,7 @@
   on the wire), with the cross-field rules that the CRDs also carry as CEL.
 - `config`: config.json (`AgentConfig`) and the agent card, the contract between the
   translator and the runtime.
+- `policy`: Bosun's own Policy kind (policy.bosun.dev): models, invokers, A2A, limits.
 - `manifests`: reading YAML into typed resources with errors that name file and field.
 - `crd`: CRD YAML generated from these models.
 """
@@ -13,9 +14,10 @@ from bosun.api.base import GROUP, Condition, ObjectMeta, Resource
 from bosun.api.config import AgentConfig
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
+from bosun.api.policy import Policy
 
 KINDS: dict[str, type[Resource]] = {  # type: ignore[type-arg]
-    cls.info.kind: cls for cls in (Agent, ModelConfig, RemoteMCPServer, MCPServer)
+    cls.info.kind: cls for cls in (Agent, ModelConfig, RemoteMCPServer, MCPServer, Policy)
 }
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "MCPServer",
     "ModelConfig",
     "ObjectMeta",
+    "Policy",
     "RemoteMCPServer",
     "Resource",
 ]

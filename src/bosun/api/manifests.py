@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bosun.api import agent, mcpserver, modelconfig
-from bosun.api.base import GROUP, Resource
+from bosun.api import agent, mcpserver, modelconfig, policy
+from bosun.api.base import Resource
 
 AnyResource = Resource[Any, Any]
 
@@ -28,8 +28,10 @@ RESOURCE_KINDS: dict[str, type[AnyResource]] = {
         modelconfig.ModelConfig,
         mcpserver.RemoteMCPServer,
         mcpserver.MCPServer,
+        policy.Policy,
     )
 }
+GROUPS = frozenset(cls.info.group for cls in RESOURCE_KINDS.values())
 CORE_KINDS = ("Secret", "ConfigMap")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -119,8 +121,9 @@ class ManifestSet:
             self._add_core(doc, kind, source)
             return
         cls = RESOURCE_KINDS.get(str(kind))
-        if cls is None or not api_version.startswith(f"{GROUP}/"):
-            if api_version.startswith(f"{GROUP}/"):
+        ours = api_version.split("/", 1)[0] in GROUPS and "/" in api_version
+        if cls is None or not api_version.startswith(f"{cls.info.group}/"):
+            if ours:
                 served = ", ".join(sorted(RESOURCE_KINDS))
                 self.problems.append(
                     Problem(
