@@ -108,8 +108,10 @@ class HelmTools:
             args.append("--all-namespaces")
         elif namespace:
             args += ["--namespace", namespace]
+        if all:  # helm 4 has no --all: every state flag together means the same
+            uninstalled = uninstalling = failed = deployed = pending = True
+            args.append("--superseded")
         flags = {
-            "--all": all,
             "--uninstalled": uninstalled,
             "--uninstalling": uninstalling,
             "--failed": failed,

@@ -17,7 +17,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fakes"))
 
-from kube_emulator import KubeEmulator  # noqa: E402
+from kube_emulator import KubeEmulator
 
 
 @attrs.define(kw_only=True)
@@ -76,9 +76,12 @@ def write_kubeconfig(path: Path, server: str, namespace: str = "default") -> Pat
     return path
 
 
+IN_A_POD = Path("/var/run/secrets/kubernetes.io/serviceaccount/token").exists()
+
+
 @pytest.fixture
 async def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Kube]:
-    if Path("/var/run/secrets/kubernetes.io/serviceaccount/token").exists():
+    if IN_A_POD:
         pytest.skip("running inside a pod: the in-cluster configuration takes precedence")
     async with RecordingEmulator() as emulator, kmock.Server(emulator) as server:
         emulator.declare("v1/pods", "Pod")

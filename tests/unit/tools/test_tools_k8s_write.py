@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from conftest import Kube
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
 
 from bosun.tools.server import build_server
+from conftest import Kube
 
 DESTRUCTIVE = {
     "k8s_apply_manifest",
