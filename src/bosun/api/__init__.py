@@ -2,6 +2,7 @@
 
 - `agent`, `modelconfig`, `mcpserver`: the kagent.dev kinds as pydantic models (camelCase
   on the wire), with the cross-field rules that the CRDs also carry as CEL.
+- `team`: the AgentTeam kind; `teamconfig`: a team workload's config.json.
 - `config`: config.json (`AgentConfig`) and the agent card, the contract between the
   translator and the runtime.
 - `policy`: Bosun's own Policy kind (policy.bosun.dev): models, invokers, A2A, limits.
@@ -15,9 +16,11 @@ from bosun.api.config import AgentConfig
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
 from bosun.api.policy import Policy
+from bosun.api.team import AgentTeam
 
 KINDS: dict[str, type[Resource]] = {  # type: ignore[type-arg]
-    cls.info.kind: cls for cls in (Agent, ModelConfig, RemoteMCPServer, MCPServer, Policy)
+    cls.info.kind: cls
+    for cls in (Agent, ModelConfig, RemoteMCPServer, MCPServer, Policy, AgentTeam)
 }
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "KINDS",
     "Agent",
     "AgentConfig",
+    "AgentTeam",
     "Condition",
     "MCPServer",
     "ModelConfig",

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bosun.api import agent, mcpserver, modelconfig, policy
+from bosun.api import agent, mcpserver, modelconfig, policy, team
 from bosun.api.base import Resource
 
 AnyResource = Resource[Any, Any]
@@ -29,6 +29,7 @@ RESOURCE_KINDS: dict[str, type[AnyResource]] = {
         mcpserver.RemoteMCPServer,
         mcpserver.MCPServer,
         policy.Policy,
+        team.AgentTeam,
     )
 }
 GROUPS = frozenset(cls.info.group for cls in RESOURCE_KINDS.values())
