@@ -25,6 +25,30 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: controlplane
 {{- end -}}
 
+{{/* The one image setting: repository:tag, the tag defaulting to the chart's appVersion. */}}
+{{- define "bosun.tag" -}}
+{{- if eq .Values.image.tag "latest" -}}
+{{- fail "image.tag: latest is not allowed (pods would run whatever was pushed last); leave it empty for the chart's appVersion or name a version" -}}
+{{- end -}}
+{{- .Values.image.tag | default .Chart.AppVersion -}}
+{{- end -}}
+
+{{- define "bosun.image" -}}
+{{- printf "%s:%s" .Values.image.repository (include "bosun.tag" .) -}}
+{{- end -}}
+
+{{- define "bosun.mcpRunnerImage" -}}
+{{- $repository := .Values.image.mcpRunnerRepository | default (printf "%s-mcp-runner" .Values.image.repository) -}}
+{{- printf "%s:%s" $repository (include "bosun.tag" .) -}}
+{{- end -}}
+
+{{/* The tool server's objects are named as kagent names its RemoteMCPServer. */}}
+{{- define "bosun.toolServerName" -}}kagent-tool-server{{- end -}}
+
+{{- define "bosun.toolServerURL" -}}
+{{- printf "http://%s.%s:%d/mcp" (include "bosun.toolServerName" .) .Release.Namespace (int .Values.toolServer.port) -}}
+{{- end -}}
+
 {{- define "bosun.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "bosun.fullname" .) .Values.serviceAccount.name -}}
@@ -36,10 +60,16 @@ app.kubernetes.io/component: controlplane
 {{/* The rules the operator and the API need on namespaced objects. */}}
 {{- define "bosun.namespacedRules" -}}
 - apiGroups: [kagent.dev]
-  resources: [agents, modelconfigs, remotemcpservers, mcpservers]
+  resources: [agents, modelconfigs, remotemcpservers, mcpservers, agentteams]
   verbs: [get, list, watch, create, update, patch, delete]
 - apiGroups: [kagent.dev]
-  resources: [agents/status, modelconfigs/status, remotemcpservers/status, mcpservers/status]
+  resources: [agents/status, modelconfigs/status, remotemcpservers/status, mcpservers/status, agentteams/status]
+  verbs: [get, update, patch]
+- apiGroups: [policy.bosun.dev]
+  resources: [policies]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [policy.bosun.dev]
+  resources: [policies/status]
   verbs: [get, update, patch]
 - apiGroups: [""]
   resources: [secrets, configmaps, services, serviceaccounts]
@@ -53,4 +83,46 @@ app.kubernetes.io/component: controlplane
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
+{{- end -}}
+
+{{- define "bosun.toolServerSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "bosun.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: tool-server
+{{- end -}}
+
+{{- define "bosun.toolServerLabels" -}}
+{{ include "bosun.toolServerSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/*
+The objects in files/prebuilt/*.yaml (kagent's prebuilt agents, their prompts ConfigMap,
+the tool server's RemoteMCPServer), parsed, as a YAML list (read it with fromYamlArray).
+The files are plain manifests, not templates: their prompts may contain kagent's own
+{{include "..."}} syntax, which `tpl` would try to evaluate. Absent files: an empty list.
+*/}}
+{{- define "bosun.prebuiltDocs" -}}
+{{- $docs := list -}}
+{{- range $path, $_ := .Files.Glob "files/prebuilt/*.{yaml,yml}" -}}
+{{- range $raw := regexSplit "(?m)^---[ \t]*$" ($.Files.Get $path) -1 -}}
+{{- if regexMatch "(?m)^[A-Za-z]" $raw -}}
+{{- $doc := fromYaml $raw -}}
+{{- if hasKey $doc "Error" -}}
+{{- fail (printf "%s: %s" $path $doc.Error) -}}
+{{- end -}}
+{{- $docs = append $docs $doc -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $docs -}}
+{{- end -}}
+
+{{/* "true" when files/prebuilt/ holds an object of this name (the tool server's RemoteMCPServer). */}}
+{{- define "bosun.prebuiltFile" -}}
+{{- range $doc := include "bosun.prebuiltDocs" .root | fromYamlArray -}}
+{{- if eq (dig "metadata" "name" "" $doc) $.name -}}true{{- end -}}
+{{- end -}}
 {{- end -}}
