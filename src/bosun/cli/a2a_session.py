@@ -241,9 +241,9 @@ _FINAL = {
 def _usage(message: Message | None) -> dict[str, Any]:
     if message is None or not message.HasField("metadata"):
         return {}
-    metadata = json_format.MessageToDict(message.metadata)
-    usage = metadata.get(protocol.USAGE_KEY)
-    return _whole_numbers(usage) if isinstance(usage, dict) else {}
+    # camelCase keys whichever spelling the agent used (pre-1.0 agents wrote snake_case).
+    usage = protocol.usage_of(json_format.MessageToDict(message.metadata))
+    return _whole_numbers(usage) if usage else {}
 
 
 def _whole_numbers(value: Any) -> Any:

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
 from bosun.cli.a2a_session import Event, Finished, ModelText, Paused, TextDelta, ToolEvent
-from bosun.runtime.protocol import Decision, InputRequest
+from bosun.runtime.protocol import Decision, InputRequest, read
 
 MAX_SHOWN = 300
 
@@ -78,7 +78,7 @@ class Renderer:
         usage = event.usage
         if usage:
             tokens = (
-                f"tokens in {usage.get('input_tokens', 0)} / out {usage.get('output_tokens', 0)}"
+                f"tokens in {read(usage, 'inputTokens', 0)} / out {read(usage, 'outputTokens', 0)}"
             )
             self.console.print(f"[dim]{tokens}[/]")
 

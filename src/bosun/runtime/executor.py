@@ -145,12 +145,13 @@ def _describe_request(request: protocol.InputRequest) -> str:
 
 
 def usage_json(usage: RunUsage, model: str) -> dict[str, Any]:
+    """The turn's token usage in wire form (camelCase, A2A 1.0 §5.5)."""
     return {
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "total_tokens": usage.input_tokens + usage.output_tokens,
+        "inputTokens": usage.input_tokens,
+        "outputTokens": usage.output_tokens,
+        "totalTokens": usage.input_tokens + usage.output_tokens,
         "requests": usage.requests,
-        "tool_calls": usage.tool_calls,
+        "toolCalls": usage.tool_calls,
         "model": model,
     }
 

@@ -31,8 +31,10 @@ from bosun.runtime.toolsets.remote_agent import (
 )
 from bosun.runtime.turn import arguments_of
 
-METADATA_KEY = "bosun_pending"
+METADATA_KEY = "bosunPending"
 """Task metadata key holding the pending calls (a list of Entry.to_json())."""
+LEGACY_METADATA_KEY = "bosun_pending"
+"""The key before A2A 1.0's camelCase names; read from tasks stored then."""
 
 Kind = Literal["approval", "question", "remote"]
 
@@ -111,7 +113,8 @@ class Pending:
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, Any]) -> Pending | None:
-        raw = metadata.get(METADATA_KEY)
+        # The new key wins even when empty: it is how a resumed task clears the old one.
+        raw = metadata.get(METADATA_KEY, metadata.get(LEGACY_METADATA_KEY))
         if not isinstance(raw, list) or not raw:
             return None
         return cls([Entry.from_json(item) for item in raw if isinstance(item, Mapping)])

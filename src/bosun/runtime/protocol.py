@@ -7,18 +7,24 @@ over the wire, by the control plane, the UI and the CLI. docs/runtime.md shows e
 Shapes (the `data` of a DataPart; numbers arrive as JSON numbers, possibly with `.0`):
 
 - tool call:    {"type": "tool_call", "id", "name", "arguments": {...}, "status": "running"
-                 | "pending", "agent"?: str, "parent_id"?: str}
+                 | "pending", "agent"?: str, "parentId"?: str}
 - tool result:  {"type": "tool_result", "id", "name", "status": "success" | "error" | "denied",
-                 "result"?: any, "error"?: str, "agent"?: str, "parent_id"?: str}
+                 "result"?: any, "error"?: str, "agent"?: str, "parentId"?: str}
 - input request (the status message of an input-required task):
                 {"type": "input_required", "requests": [
-                   {"id", "kind": "approval", "tool", "arguments", "agent"?, "parent_id"?},
+                   {"id", "kind": "approval", "tool", "arguments", "agent"?, "parentId"?},
                    {"id", "kind": "question", "tool": "ask_user", "questions": [...]}]}
 - the user's answer (a DataPart in the message sent on that task; several at once allowed):
                 {"decisions": {"<id>": {"approved": bool, "reason"?: str}},
                  "answers": {"<id>": str | [str]}}
-- token usage:  final message metadata {"usage": {"input_tokens", "output_tokens",
-                 "total_tokens", "requests", "tool_calls", "model"}}
+- token usage:  final message metadata {"usage": {"inputTokens", "outputTokens",
+                 "totalTokens", "requests", "toolCalls", "model"}}
+
+Wire names are camelCase, as A2A 1.0 requires of every JSON field name (§5.5), metadata
+included. Bosun before A2A 1.0 wrote some keys in snake_case (`parent_id`, `input_tokens`,
+`output_tokens`, `total_tokens`, `tool_calls`); readers accept those too (`read`), since a
+0.3-era agent or stored history may still carry them. Values (`"tool_call"`, `"approval"`)
+are not field names and keep their spelling.
 """
 
 from __future__ import annotations
@@ -37,7 +43,44 @@ INPUT_REQUIRED = "input_required"
 USAGE_KEY = "usage"
 ANSWER_ARTIFACT = "answer"
 
+PARENT_ID = "parentId"
+
 ResultStatus = Literal["success", "error", "denied"]
+
+LEGACY_NAMES = {
+    "parentId": "parent_id",
+    "inputTokens": "input_tokens",
+    "outputTokens": "output_tokens",
+    "totalTokens": "total_tokens",
+    "toolCalls": "tool_calls",
+    "taskId": "task_id",
+    "contextId": "context_id",
+}
+"""camelCase wire name -> the snake_case name Bosun wrote before A2A 1.0 (still read)."""
+
+
+def read(data: Mapping[str, Any], name: str, default: Any = None) -> Any:
+    """`data[name]`, else the pre-1.0 snake_case spelling of it, else `default`."""
+    if name in data:
+        return data[name]
+    legacy = LEGACY_NAMES.get(name)
+    if legacy is not None and legacy in data:
+        return data[legacy]
+    return default
+
+
+def usage_of(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The token usage in a message's metadata, keys in wire form (camelCase) whichever
+    spelling was sent."""
+    usage = (metadata or {}).get(USAGE_KEY)
+    if not isinstance(usage, Mapping):
+        return {}
+    out = {k: v for k, v in usage.items() if k not in LEGACY_NAMES.values()}
+    for name in ("inputTokens", "outputTokens", "totalTokens", "toolCalls"):
+        value = read(usage, name)
+        if value is not None:
+            out[name] = value
+    return out
 
 
 def jsonable(value: Any) -> Any:
@@ -99,7 +142,7 @@ def _with_origin(data: dict[str, Any], agent: str | None, parent_id: str | None)
     if agent is not None:
         data["agent"] = agent
     if parent_id is not None:
-        data["parent_id"] = parent_id
+        data[PARENT_ID] = parent_id
     return data
 
 
@@ -107,8 +150,8 @@ def _with_origin(data: dict[str, Any], agent: str | None, parent_id: str | None)
 class InputRequest:
     """One call waiting for the user: an approval, or questions from ask_user.
 
-    `agent`/`parent_id` are set when the call belongs to a sub-agent: `parent_id` is the
-    id of our own call to that sub-agent, `agent` its tool name.
+    `agent`/`parent_id` (on the wire `parentId`) are set when the call belongs to a
+    sub-agent: `parent_id` is the id of our own call to that sub-agent, `agent` its tool name.
     """
 
     id: str
@@ -139,7 +182,7 @@ class InputRequest:
             arguments=data.get("arguments"),
             questions=list(data.get("questions") or []) if kind == "question" else None,
             agent=data.get("agent"),
-            parent_id=data.get("parent_id"),
+            parent_id=read(data, PARENT_ID),
         )
 
 

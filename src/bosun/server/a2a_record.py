@@ -196,8 +196,9 @@ class Recorder:
     def _usage_fields(self, seen: Observation) -> dict[str, Any]:
         usage = seen.usage or {}
 
-        def tokens(key: str) -> int:
-            value = usage.get(key)
+        def tokens(key: str, legacy: str) -> int:
+            # camelCase since A2A 1.0 (§5.5); agents before it wrote snake_case.
+            value = usage.get(key, usage.get(legacy))
             return max(0, int(value)) if isinstance(value, int | float) else 0
 
         model = usage.get("model")
@@ -205,8 +206,8 @@ class Recorder:
             "agent_namespace": self._agent.namespace,
             "agent_name": self._agent.name,
             "user_id": self._user.id,
-            "input_tokens": tokens("input_tokens"),
-            "output_tokens": tokens("output_tokens"),
+            "input_tokens": tokens("inputTokens", "input_tokens"),
+            "output_tokens": tokens("outputTokens", "output_tokens"),
             "model": str(model)[:256] if model else None,
             "session_id": seen.context_id,
             "task_id": seen.task_id,

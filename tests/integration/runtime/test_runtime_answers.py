@@ -16,7 +16,7 @@ async def test_plain_answer_completes_with_usage_metadata(start_agent, connect) 
         fetched = await conversation.get_task(exchange.task_id)
         assert fetched.status.message.parts[0].text == "Hello, human."
         usage = dict(fetched.status.message.metadata)["usage"]
-        assert usage["output_tokens"] > 0 and usage["model"] == "gpt-test"
+        assert usage["outputTokens"] > 0 and usage["model"] == "gpt-test"
         assert [a.name for a in fetched.artifacts] == ["answer"]
         request = llm.llm_requests()[0]
         assert request.body["messages"][0] == {"role": "system", "content": "You are a test agent."}

@@ -36,7 +36,7 @@ async def test_one_tool_call_streamable_http(mcp_server, start_agent, connect) -
         tools_offered = llm.llm_requests()[0].body["tools"]
         assert {t["function"]["name"] for t in tools_offered} >= {"add", "echo", "ask_user"}
         usage = exchange.final_message().metadata["usage"]
-        assert usage["requests"] == 2 and usage["tool_calls"] == 1
+        assert usage["requests"] == 2 and usage["toolCalls"] == 1
 
 
 async def test_several_tool_calls_over_sse_with_filter(mcp_server, start_agent, connect) -> None:

@@ -79,7 +79,7 @@ async def test_sub_agent_answer_and_progress(mcp_server, start_agent, connect) -
         # The helper's own tool call and result, forwarded while it worked.
         nested = [c for c in calls if c.get("agent") == "helper"]
         assert [c["name"] for c in nested] == ["add"]
-        assert nested[0]["parent_id"] == parent_call["id"]
+        assert nested[0]["parentId"] == parent_call["id"]
         nested_results = [r for r in exchange.data("tool_result") if r.get("agent") == "helper"]
         assert nested_results[0]["result"] == 4
         offered = next(
@@ -100,7 +100,7 @@ async def test_nested_approval_bubbles_up_and_the_decision_flows_down(
         assert request["kind"] == "approval" and request["tool"] == "delete_pod"
         assert request["arguments"] == {"name": "x"} and request["agent"] == "helper"
         parent_call = next(c for c in paused.data("tool_call") if c["name"] == "helper")
-        assert request["parent_id"] == parent_call["id"]
+        assert request["parentId"] == parent_call["id"]
         assert not any("deleted" in str(r) for r in paused.data("tool_result"))
 
         resumed = await conversation.send(

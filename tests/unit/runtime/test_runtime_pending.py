@@ -81,17 +81,27 @@ async def test_text_only_reply_rejects_and_answers() -> None:
 
 async def test_pending_round_trips_through_task_metadata() -> None:
     pending = _pending()
-    restored = Pending.from_metadata({"bosun_pending": pending.to_metadata()})
+    restored = Pending.from_metadata({"bosunPending": pending.to_metadata()})
     assert restored is not None
     assert [e.to_json() for e in restored.entries] == pending.to_metadata()
-    assert Pending.from_metadata({"bosun_pending": []}) is None
+    assert Pending.from_metadata({"bosunPending": []}) is None
+
+
+async def test_pending_stored_before_camel_case_names_is_still_read() -> None:
+    pending = _pending()
+    legacy = Pending.from_metadata({"bosun_pending": pending.to_metadata()})
+    assert legacy is not None and len(legacy.entries) == len(pending.entries)
+    # A resumed task writes the new key empty: that clears the old one.
+    assert (
+        Pending.from_metadata({"bosun_pending": pending.to_metadata(), "bosunPending": []}) is None
+    )
 
 
 async def test_sub_agent_requests_reusing_our_ids_are_refused() -> None:
     remote = {
         "agent": "helper",
-        "task_id": "t",
-        "context_id": "c",
+        "taskId": "t",
+        "contextId": "c",
         "requests": [{"id": "c1", "kind": "approval", "tool": "x", "arguments": {}}],
     }
     requests = DeferredToolRequests(

@@ -4,7 +4,7 @@ Built by `engine` from config.json's `remote_agents`. Calling the tool sends the
 to the sub-agent as a streaming A2A message and:
 
 - forwards the sub-agent's tool calls and results to our caller as they happen (through
-  `ctx.deps.emit`, tagged with `agent` and `parent_id`, see bosun.runtime.protocol);
+  `ctx.deps.emit`, tagged with `agent` and `parentId`, see bosun.runtime.protocol);
 - returns the sub-agent's final answer as the tool result;
 - when the sub-agent pauses for approval or questions, defers the call (CallDeferred with
   the sub-agent's requests in its metadata): our own task then pauses with those requests,
@@ -33,6 +33,7 @@ from bosun.api.config import RemoteAgentSettings
 from bosun.runtime.deps import Emit
 from bosun.runtime.headers import resolve_headers
 from bosun.runtime.protocol import (
+    PARENT_ID,
     TOOL_CALL,
     TOOL_RESULT,
     Decision,
@@ -40,6 +41,7 @@ from bosun.runtime.protocol import (
     data_of,
     decisions_part,
     find_input_requests,
+    read,
     text_of,
     text_part,
 )
@@ -67,7 +69,7 @@ class Outcome:
     """How a call to a sub-agent ended: an answer, or requests waiting for the user."""
 
     answer: str | None = None
-    paused: dict[str, Any] | None = None  # {agent, task_id, context_id, requests: [...]}
+    paused: dict[str, Any] | None = None  # {agent, taskId, contextId, requests: [...]}
 
 
 def sub_context_id(context_id: str, agent: str) -> str:
@@ -149,8 +151,8 @@ class RemoteAgents:
         message = Message(
             role=Role.ROLE_USER,
             message_id=str(uuid.uuid4()),
-            task_id=str(paused["task_id"]),
-            context_id=str(paused["context_id"]),
+            task_id=str(read(paused, "taskId", "")),
+            context_id=str(read(paused, "contextId", "")),
             parts=[decisions_part(decisions, answers)],
         )
         return await self._exchange(agent, message, call_id=call_id, emit=emit)
@@ -250,8 +252,8 @@ class _Progress:
             return Outcome(
                 paused={
                     "agent": self.agent.name,
-                    "task_id": self.task_id,
-                    "context_id": self.context_id,
+                    "taskId": self.task_id,
+                    "contextId": self.context_id,
                     "requests": [r.to_json() for r in requests],
                 }
             )
@@ -261,7 +263,8 @@ class _Progress:
         for data in data_of(parts):
             if data.get("type") in (TOOL_CALL, TOOL_RESULT):
                 data.setdefault("agent", self.agent.name)
-                data.setdefault("parent_id", self.call_id)
+                # A nested call keeps its own parent; a pre-1.0 agent spelled it parent_id.
+                data.setdefault(PARENT_ID, data.pop("parent_id", self.call_id))
                 await self.emit(data)
 
 
