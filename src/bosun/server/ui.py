@@ -20,8 +20,16 @@ from bosun.server.errors import error_response
 
 UI_DIST = Path(__file__).parent / "ui_dist"
 
-# Paths the UI must never shadow: an unknown API path stays a JSON 404.
-_API_PREFIXES = ("api/", "mcp", "docs", "redoc", "openapi.json", "health", "readyz", "version")
+# First path segments the UI must never shadow: an unknown API path stays a JSON 404.
+# Whole segments, so that UI routes such as /mcp-servers are not taken for /mcp.
+_API_SEGMENTS = frozenset(
+    {"api", "mcp", "docs", "redoc", "openapi.json", "health", "healthz", "readyz", "version"}
+)
+
+
+def _is_api_path(path: str) -> bool:
+    return path.split("/", 1)[0] in _API_SEGMENTS
+
 
 _NO_BUILD_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Bosun: web UI not built</title></head>
@@ -46,7 +54,7 @@ def mount_ui(app: FastAPI, dist: Path = UI_DIST) -> None:
 
     async def serve(request: Request) -> Response:
         path = request.path_params.get("path", "")
-        if request.method not in ("GET", "HEAD") or path.startswith(_API_PREFIXES):
+        if request.method not in ("GET", "HEAD") or _is_api_path(path):
             return error_response(404, "not_found", f"no route for /{path}")
         index = root / "index.html"
         if not index.is_file():

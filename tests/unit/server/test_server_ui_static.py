@@ -57,6 +57,15 @@ async def test_api_routes_win_and_unknown_api_paths_stay_json(tmp_path: Path) ->
     assert posted.status_code == 404
 
 
+async def test_ui_routes_that_start_like_an_api_path_get_the_app(tmp_path: Path) -> None:
+    async with client_for(built(tmp_path)) as client:
+        page = await client.get("/mcp-servers/default/tools")
+        mcp = await client.get("/mcp/anything")
+        docs = await client.get("/docs/no-such-page")
+    assert page.status_code == 200 and "id=root" in page.text
+    assert mcp.status_code == 404 and docs.status_code == 404
+
+
 async def test_paths_cannot_escape_the_build_folder(tmp_path: Path) -> None:
     dist = built(tmp_path / "dist")
     (tmp_path / "secret.txt").write_text("nope")
