@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
-from test_tools_k8s_write import http_server
+from tools_harness import Kube, http_server
 
 from bosun.tools.server import build_server
-from conftest import Kube
 
 REPO = Path(__file__).resolve().parents[3]
 HELM = (

@@ -3,16 +3,13 @@ mode, against tests/fakes/kube_emulator over real HTTP through the mcp SDK's cli
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
+from tools_harness import Kube, http_server
 
 from bosun.tools.server import build_server
-from conftest import Kube
 
 DESTRUCTIVE = {
     "k8s_apply_manifest",
@@ -52,23 +49,6 @@ def text(result: CallToolResult) -> str:
 async def call(tool: str, /, **arguments: Any) -> CallToolResult:
     async with Client(build_server().server) as client:
         return await client.call_tool(tool, arguments)
-
-
-@asynccontextmanager
-async def http_server(body: bytes, content_type: str = "text/plain") -> AsyncIterator[int]:
-    """A one-page HTTP server on 127.0.0.1; yields its port."""
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n"
-        writer.write(f"{head}Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode())
-        writer.write(body)
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    async with server:
-        yield server.sockets[0].getsockname()[1]
 
 
 async def test_every_tool_is_annotated_and_read_only_mode_serves_only_reads(kube: Kube) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import yaml
 from mcp import Client
+from tools_harness import Kube
 
 from bosun.api.manifests import load_manifests
 from bosun.controller.translate import check_set
 from bosun.tools.server import build_server
-from conftest import Kube
 
 REPO = Path(__file__).resolve().parents[3]
 PREBUILT = REPO / "charts/bosun/files/prebuilt"
