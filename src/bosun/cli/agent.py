@@ -83,6 +83,11 @@ def agent(
     # HTTP client libraries log every request at INFO; that is noise in an agent's log.
     for noisy in ("httpx", "httpx2", "httpcore", "mcp", "fastmcp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from bosun.api.teamconfig import is_team_config
+
+    if is_team_config(config):  # an AgentTeam's workload: the team loop serves A2A
+        _serve_team(config, host, port, public_url, data_dir, log_level)
+        return
     try:
         agent_config = AgentConfig.load(config)
     except FileNotFoundError:
@@ -112,5 +117,35 @@ def agent(
         log_level=log_level.lower(),
         access_log=False,
         ws="none",  # A2A has no WebSocket binding; spares importing the websockets library
+        timeout_graceful_shutdown=5,
+    )
+
+
+def _serve_team(
+    config: Path, host: str, port: int, public_url: str | None, data_dir: Path | None, level: str
+) -> None:
+    import gc
+
+    import uvicorn
+    from pydantic import ValidationError
+
+    from bosun.api.teamconfig import TeamConfig
+    from bosun.runtime.team_app import create_team_app
+
+    gc.enable()  # the agent path re-enables it once its engine is built; a team has none
+    try:
+        team_config = TeamConfig.load(config)
+    except (ValidationError, ValueError) as exc:
+        typer.echo(f"bosun agent: {config} holds an invalid team config.json:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    app = create_team_app(config, config=team_config, public_url=public_url, data_dir=data_dir)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=level.lower(),
+        access_log=False,
+        ws="none",
         timeout_graceful_shutdown=5,
     )

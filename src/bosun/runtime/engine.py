@@ -22,6 +22,7 @@ from pydantic_ai.toolsets import AbstractToolset
 from bosun.api.config import AgentConfig, McpServerSettings
 from bosun.runtime.deps import TurnDeps
 from bosun.runtime.models import ModelConfigError, build_model
+from bosun.runtime.team_handoff import HandoffToolset
 from bosun.runtime.toolsets.approval import require_approval
 from bosun.runtime.toolsets.ask_user import ask_user_toolset
 from bosun.runtime.toolsets.mcp import McpServerTools
@@ -126,6 +127,7 @@ def build_engine(config: AgentConfig) -> Engine:
             TruncatingToolset(remote_agent_toolset(remote), max_chars=limits.max_tool_output_chars)
         )
     toolsets.append(ask_user_toolset())
+    toolsets.append(HandoffToolset())  # only when a Swarm team asks, for that turn
     agent: Agent[TurnDeps, Any] = Agent(
         build_model(config.model),
         instructions=instruction(config) or None,

@@ -7,7 +7,8 @@ the server (to validate an agent before storing it) and the CLI (`bosun validate
 Map: agent.py (translate_agent) -> config.py (AgentConfig: model.py for provider facts,
 tools.py, prompt.py) + card.py + secret.py, deployment.py, service.py, serviceaccount.py;
 mcpserver.py (translate_mcpserver); references.py (dependencies, References from a set);
-cycles.py (agent-as-tool chains); hashing.py (config hash); validate.py (a whole set).
+cycles.py (agent-as-tool chains); hashing.py (config hash); validate.py (a whole set);
+team.py (translate_team: an AgentTeam's workload, its references and member states).
 """
 
 from bosun.controller.translate.agent import translate_agent
@@ -28,6 +29,12 @@ from bosun.controller.translate.references import (
     remote_mcp_server_references,
     secret_hash,
 )
+from bosun.controller.translate.team import (
+    TeamOutput,
+    member_states,
+    team_references,
+    translate_team,
+)
 from bosun.controller.translate.tools import agent_tool_name, agent_url, mcp_server_url
 from bosun.controller.translate.validate import SetResult, check_set
 
@@ -36,6 +43,7 @@ __all__ = [
     "MCPServerOutput",
     "References",
     "SetResult",
+    "TeamOutput",
     "TranslateOptions",
     "TranslationError",
     "TranslationFailed",
@@ -45,10 +53,13 @@ __all__ = [
     "check_set",
     "mcp_server_url",
     "mcpserver_references",
+    "member_states",
     "model_config_references",
     "references_from_set",
     "remote_mcp_server_references",
     "secret_hash",
+    "team_references",
     "translate_agent",
     "translate_mcpserver",
+    "translate_team",
 ]

@@ -16,6 +16,7 @@ from bosun.api.agent import Agent
 from bosun.api.manifests import ManifestSet, Problem
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
+from bosun.api.team import AgentTeam
 from bosun.controller.translate.agent import translate_agent
 from bosun.controller.translate.interface import (
     AgentOutput,
@@ -27,6 +28,7 @@ from bosun.controller.translate.interface import (
 from bosun.controller.translate.mcpserver import translate_mcpserver
 from bosun.controller.translate.model import check_model_config
 from bosun.controller.translate.references import references_from_set
+from bosun.controller.translate.team import TeamOutput, translate_team
 from bosun.controller.translate.tools import check_remote_server
 
 AnyResource = Any
@@ -35,7 +37,9 @@ AnyResource = Any
 @dataclass
 class SetResult:
     problems: list[Problem] = field(default_factory=list)
-    outputs: list[tuple[AnyResource, AgentOutput | MCPServerOutput]] = field(default_factory=list)
+    outputs: list[tuple[AnyResource, AgentOutput | MCPServerOutput | TeamOutput]] = field(
+        default_factory=list
+    )
 
     @property
     def errors(self) -> list[Problem]:
@@ -82,6 +86,11 @@ def check_set(
         elif isinstance(resource, MCPServer):
             try:
                 result.outputs.append((resource, translate_mcpserver(resource, refs, options)))
+            except TranslationFailed as failed:
+                report(resource, failed.errors)
+        elif isinstance(resource, AgentTeam):
+            try:
+                result.outputs.append((resource, translate_team(resource, refs, options)))
             except TranslationFailed as failed:
                 report(resource, failed.errors)
     return result
