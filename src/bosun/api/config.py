@@ -37,6 +37,11 @@ class ModelBase(ConfigModel):
     api_key_env: str | None = Field(
         default=None, description="Name of the env var with the API key (never the key)."
     )
+    api_key_file: str | None = Field(
+        default=None,
+        description="A file holding the key, read for every request when it exists (the "
+        "pod's rotated ServiceAccount token for the model gateway); else api_key_env.",
+    )
     headers: dict[str, str] = Field(default_factory=dict)
     tls: TLSSettings | None = None
     temperature: float | None = None

@@ -18,6 +18,7 @@ from bosun.api.config import (
     ModelSettings,
 )
 from bosun.controller.translate.errors import Errors
+from bosun.controller.translate.gateway import GatewayRoute
 from bosun.controller.translate.interface import References, TranslateOptions
 from bosun.controller.translate.model import model_settings
 from bosun.controller.translate.prompt import resolve_instruction
@@ -39,6 +40,7 @@ def _model(
     agent: Agent,
     name: str,
     refs: References,
+    options: TranslateOptions,
     errors: Errors,
     wiring: PodWiring,
     *,
@@ -50,9 +52,13 @@ def _model(
     if mc is None:
         errors.not_found(path, "ModelConfig", agent.namespace, name)
         return None
-    return model_settings(
-        mc, refs, errors, wiring, path=path, purpose=purpose, api_key_env=api_key_env
+    route = GatewayRoute(
+        options.controlplane_url, agent.namespace, agent.name, default=options.model_gateway
     )
+    return model_settings(
+        mc, refs, errors, wiring, path=path, purpose=purpose, api_key_env=api_key_env,
+        gateway=route,
+    )  # fmt: skip
 
 
 def build_config(
@@ -67,6 +73,7 @@ def build_config(
         agent,
         spec.model_config_,
         refs,
+        options,
         errors,
         wiring,
         path="spec.declarative.modelConfig",
@@ -86,6 +93,7 @@ def build_config(
                 agent,
                 spec.memory.model_config_,
                 refs,
+                options,
                 errors,
                 wiring,
                 path="spec.declarative.memory.modelConfig",
@@ -103,6 +111,7 @@ def build_config(
                 agent,
                 source.summarizer.model_config_,
                 refs,
+                options,
                 errors,
                 wiring,
                 path="spec.declarative.context.compaction.summarizer.modelConfig",

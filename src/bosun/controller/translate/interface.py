@@ -63,6 +63,9 @@ class TranslateOptions:
     controlplane_url: str | None = None  # BOSUN_URL for the runtime
     agent_url: Callable[[str, str], str] | None = None  # (namespace, name) -> A2A URL
     mcp_server_url: Callable[[MCPServer], str] | None = None
+    model_gateway: bool = False
+    """Route every routable ModelConfig through the model gateway unless its annotation
+    gateway.bosun.dev/route says "false" (BOSUN_MODEL_GATEWAY)."""
 
 
 @dataclass(frozen=True)

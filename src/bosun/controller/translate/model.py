@@ -25,6 +25,7 @@ from bosun.api.modelconfig import (
     OpenAIConfig,
 )
 from bosun.controller.translate.errors import Errors, ref_name
+from bosun.controller.translate.gateway import GatewayRoute, routed_api, through_gateway
 from bosun.controller.translate.interface import References, TranslationError
 from bosun.controller.translate.meta import env_name
 from bosun.controller.translate.wiring import PodWiring, secret_key_hash
@@ -179,11 +180,14 @@ def model_settings(
     path: str,
     purpose: str,
     api_key_env: str,
+    gateway: GatewayRoute | None = None,
 ) -> cfg.ModelSettings | None:
     """config.json's model for `mc`, wiring its credentials and CA into the pod.
 
     `purpose` ("model", "memory", "summarizer") keeps env vars and volumes of several
     ModelConfigs in one pod apart; `api_key_env` is the env var that will hold the key.
+    With `gateway`, a ModelConfig routed through the model gateway gets the gateway's URL
+    and the agent's own credential, and its Secret is not wired (gateway.py).
     """
     spec = mc.spec
     provider = _PROVIDERS[spec.provider]
@@ -195,6 +199,9 @@ def model_settings(
         return None
 
     common: Common = {"model": spec.model, "headers": dict(spec.default_headers)}
+    api = routed_api(mc, gateway, errors, path)
+    if gateway is not None and api is not None:
+        return through_gateway(provider.build(block, common), mc, gateway, api, wiring)
     if spec.api_key_secret and spec.api_key_secret_key:
         found = secret_key_hash(
             refs,

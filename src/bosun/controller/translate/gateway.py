@@ -1,0 +1,101 @@
+"""Routing an agent's models through the control plane's model gateway.
+
+Called by `model.model_settings` for each ModelConfig an agent uses. When the
+ModelConfig (annotation `gateway.bosun.dev/route`) or the cluster-wide default
+(`TranslateOptions.model_gateway`) routes it, the agent gets the gateway's base URL and
+its own credential instead of the provider's key: a projected ServiceAccount token
+(audience `bosun`) at `TOKEN_FILE` in a cluster, and in local mode the per-agent token
+the supervisor puts in `TOKEN_ENV`. The provider's Secret is then not wired at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bosun.api import config as cfg
+from bosun.api import gateway as contract
+from bosun.api.modelconfig import ModelConfig
+from bosun.controller.translate.errors import Errors, ref_name
+from bosun.controller.translate.wiring import PodWiring
+
+
+@dataclass(frozen=True)
+class GatewayRoute:
+    """What routing needs to know about the agent and the environment."""
+
+    controlplane_url: str | None
+    namespace: str
+    agent: str
+    default: bool  # the cluster-wide default (BOSUN_MODEL_GATEWAY)
+
+
+def routed_api(
+    mc: ModelConfig, route: GatewayRoute | None, errors: Errors, path: str
+) -> contract.GatewayApi | None:
+    """The gateway API to route `mc` through, or None to reach the provider directly."""
+    if route is None:
+        return None
+    annotations = mc.metadata.annotations
+    if not contract.route_wanted(annotations, route.default):
+        return None
+    explicit = contract.ROUTE_ANNOTATION in annotations
+    api = contract.ROUTABLE.get(mc.spec.provider)
+    where = ref_name("ModelConfig", mc.namespace, mc.name)
+    if api is None:
+        if explicit:  # asked for by name: say why it cannot be; the default just skips it
+            supported = ", ".join(contract.ROUTABLE)
+            errors.add(
+                path,
+                f"{where}: provider {mc.spec.provider} cannot be routed through the model "
+                f"gateway ({contract.ROUTE_ANNOTATION}; supported: {supported})",
+            )
+        return None
+    if not route.controlplane_url:
+        errors.add(
+            path,
+            f"{where}: routing through the model gateway needs the control plane's URL "
+            "(BOSUN_INTERNAL_URL in a cluster)",
+        )
+        return None
+    return api
+
+
+def through_gateway(
+    settings: cfg.ModelSettings,
+    mc: ModelConfig,
+    route: GatewayRoute,
+    api: contract.GatewayApi,
+    wiring: PodWiring,
+) -> cfg.ModelSettings:
+    """`settings` with the gateway's URL and the agent's credential in place of the key."""
+    assert route.controlplane_url is not None
+    url = contract.base_url(route.controlplane_url, route.namespace, route.agent, mc.name, api)
+    if not any(v["name"] == contract.TOKEN_VOLUME for v in wiring.volumes):
+        wiring.volumes.append(
+            {
+                "name": contract.TOKEN_VOLUME,
+                "projected": {
+                    "sources": [
+                        {
+                            "serviceAccountToken": {
+                                "audience": contract.AUDIENCE,
+                                "expirationSeconds": contract.TOKEN_SECONDS,
+                                "path": "token",
+                            }
+                        }
+                    ]
+                },
+            }
+        )
+        wiring.mounts.append(
+            {"name": contract.TOKEN_VOLUME, "mountPath": contract.TOKEN_DIR, "readOnly": True}
+        )
+    update: dict[str, object] = {
+        "base_url": url,
+        "api_key_env": contract.TOKEN_ENV,
+        "api_key_file": contract.TOKEN_FILE,
+        "tls": None,  # the gateway speaks TLS to the provider; the agent speaks to the gateway
+    }
+    if isinstance(settings, cfg.OpenAIModel):
+        update["organization"] = None  # the gateway sends it
+    return settings.model_copy(update=update)
