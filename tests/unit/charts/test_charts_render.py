@@ -454,3 +454,14 @@ def test_prebuilt_files_are_rendered_as_plain_manifests(tmp_path: Path) -> None:
     docs = [d for d in yaml.safe_load_all(out) if d]
     assert not kinds(docs, "Agent") and not kinds(docs, "ConfigMap")
     assert kinds(docs, "RemoteMCPServer")  # the tool server stays on its own toggle
+
+
+def test_probes_use_the_control_planes_health_endpoints(tmp_path: Path) -> None:
+    container = named(render(tmp_path, merged()), "Deployment", "bosun")["spec"]["template"][
+        "spec"
+    ]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    from bosun.server.routes.health import router  # the control plane serves both
+
+    assert {"/readyz", "/healthz"} <= {getattr(r, "path", "") for r in router.routes}
