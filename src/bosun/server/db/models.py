@@ -201,3 +201,40 @@ class CounterRow(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- the model gateway (bosun.gateway; repository: metering.py) ---------------------------
+
+
+class PolicyCounterRow(Base):
+    """Tokens and requests counted for one limit of one Policy, for one subject (namespace,
+    agent or user), in one fixed window. Updated with one atomic upsert per request, so
+    replicas sharing the database share the budget."""
+
+    __tablename__ = "policy_counters"
+    limit_key: Mapped[str] = mapped_column(String(512), primary_key=True)  # ns/policy/limit
+    subject: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    window_seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # epoch seconds
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    requests: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class GatewayRequestRow(Base):
+    """One LLM request the model gateway forwarded (or refused): who, model, tokens."""
+
+    __tablename__ = "gateway_requests"
+    __table_args__ = (Index("ix_gateway_requests_created_at", "created_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    agent_namespace: Mapped[str] = mapped_column(String(63))
+    agent_name: Mapped[str] = mapped_column(String(NAME))
+    user_id: Mapped[str] = mapped_column(String(ID))  # "" when the agent named no user
+    provider: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(256))
+    api: Mapped[str] = mapped_column(String(32))  # openai | anthropic
+    streamed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_code: Mapped[int] = mapped_column(Integer)
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
