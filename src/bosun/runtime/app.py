@@ -8,7 +8,9 @@ it. Nothing at start touches the network.
 
 Routes:
     POST /                               A2A JSON-RPC (v1.0 and v0.3 methods), SSE streams
-    GET  /.well-known/agent-card.json    the card (also /.well-known/agent.json for v0.3)
+    *    /v1/...                         A2A HTTP+JSON (v1.0 and v0.3, by A2A-Version)
+    GET  /.well-known/agent-card.json    the card, 1.0 or 0.3 view by the A2A-Version header
+                                         (also /.well-known/agent.json for v0.3)
     GET  /health                         {"status": "ok"|"starting"|"error", ...}
     GET  /healthz                        200 while the process serves (liveness)
     GET  /readyz                         200 once the A2A service is built; 503 with the
@@ -33,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bosun.api.config import AgentConfig
-from bosun.runtime.card import has_url, load_card, served_card
+from bosun.runtime.card import VERSION_HEADER, card_view, has_url, load_card
 
 log = logging.getLogger("bosun.runtime")
 
@@ -70,6 +72,22 @@ def release_free_memory() -> None:
     except (OSError, AttributeError):
         return
     trim(0)
+
+
+class RestEntry:
+    """The HTTP+JSON binding under /v1 (bosun.runtime.bindings), once the service is built."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            service = await self.runtime.ready()
+        except (RuntimeError, TimeoutError) as exc:
+            error = {"code": 503, "status": "UNAVAILABLE", "message": f"agent not available: {exc}"}
+            await JSONResponse({"error": error}, status_code=503)(scope, receive, send)
+            return
+        await service.dispatcher.handle_rest(scope, receive, send)
 
 
 class Runtime:
@@ -148,11 +166,12 @@ def create_app(
     config = config or AgentConfig.load(config_dir)
     card = load_card(config_dir, config)
     runtime = Runtime(config, card, data_dir=data_dir, own_process=own_process)
-    fixed_card = served_card(card, url=public_url) if public_url or has_url(card) else None
+    fixed_url = public_url or None
 
     async def agent_card(request: Request) -> Response:
-        body = fixed_card or served_card(card, url=str(request.base_url))
-        return JSONResponse(body)
+        # The card's URLs: --public-url, else the card's own, else where it was asked for.
+        url = fixed_url if fixed_url or has_url(card) else str(request.base_url)
+        return JSONResponse(card_view(card, url=url, version=request.headers.get(VERSION_HEADER)))
 
     async def health(request: Request) -> Response:
         if runtime.error is not None:
@@ -197,6 +216,7 @@ def create_app(
 
     routes = [
         Route("/", rpc, methods=["POST"]),
+        Route("/v1/{path:path}", RestEntry(runtime)),
         Route("/.well-known/agent-card.json", agent_card, methods=["GET"]),
         Route("/.well-known/agent.json", agent_card, methods=["GET"]),
         Route("/health", health, methods=["GET"]),

@@ -1,8 +1,9 @@
 """The A2A service behind the HTTP app: request handler, executor, engine and stores.
 
 Built by `bosun.runtime.app` in the background after the server started (importing the
-a2a-sdk server and pydantic-ai takes longer than serving the card). Protocol v1.0 and
-v0.3 share one JSON-RPC endpoint (the a2a-sdk's compat layer).
+a2a-sdk server and pydantic-ai takes longer than serving the card). One a2a-sdk request
+handler serves both bindings (`bosun.runtime.bindings`: JSON-RPC, HTTP+JSON) and both
+protocol versions, with the task store (`taskstore`) and push notifications (`push`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from a2a.server.request_handlers import DefaultRequestHandler
-from a2a.server.routes.jsonrpc_dispatcher import JsonRpcDispatcher
 from a2a.types import AgentCard
 from google.protobuf import json_format
 
 from bosun.api.config import AgentConfig
-from bosun.runtime.card import has_url, served_card
+from bosun.runtime.bindings import Bindings
+from bosun.runtime.card import has_url, v1_card
 from bosun.runtime.compaction import Compactor
 from bosun.runtime.engine import Engine, build_engine
 from bosun.runtime.executor import BosunAgentExecutor
+from bosun.runtime.push import PushConfigStore, WebhookSender, validate_url
 from bosun.runtime.sessions import Sessions
 from bosun.runtime.store import SessionBackend, open_backend
 from bosun.runtime.taskstore import PersistentTaskStore
@@ -37,12 +39,13 @@ PARKED_TASK_SECONDS = 300.0
 
 @dataclass
 class Service:
-    dispatcher: JsonRpcDispatcher
+    dispatcher: Bindings  # `handle_requests` is JSON-RPC; `handle_rest` HTTP+JSON
     handler: DefaultRequestHandler
     backend: SessionBackend
     sessions: Sessions
     engine_task: asyncio.Task[Engine]
     compactor: list[Compactor]
+    push: WebhookSender
     owns_telemetry: bool = False
 
     async def engine(self) -> Engine:
@@ -51,6 +54,7 @@ class Service:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.handler.aclose()
+        await self.push.close()
         for compactor in self.compactor:
             await compactor.close()
         if self.engine_task.done() and not self.engine_task.cancelled():
@@ -90,25 +94,36 @@ def build_service(config: AgentConfig, card: dict[str, Any], *, data_dir: Path |
     )
     # The handler reads only capabilities from the card; the URL is served by the app.
     agent_card = json_format.ParseDict(
-        served_card(card, url=None if has_url(card) else "http://localhost/"),
+        v1_card(card, url=None if has_url(card) else "http://localhost/"),
         AgentCard(),
         ignore_unknown_fields=True,
     )
+    task_store = PersistentTaskStore(backend)
+    push_store = PushConfigStore(
+        sessions,
+        context_of=task_store.context_of,
+        restored=lambda task_id: task_id in task_store.restored,
+    )
+    task_store.on_saved.append(push_store.task_saved)
+    push = WebhookSender(push_store)
     handler = DefaultRequestHandler(
         agent_executor=executor,
-        task_store=PersistentTaskStore(backend),
+        task_store=task_store,
         agent_card=agent_card,
+        push_config_store=push_store,
+        push_sender=push,
+        push_url_validator=validate_url,
         # A task waiting for approval is unloaded after a while; an answer reloads it.
         interrupted_task_timeout=PARKED_TASK_SECONDS,
     )
-    dispatcher = JsonRpcDispatcher(request_handler=handler, enable_v0_3_compat=True)
     return Service(
-        dispatcher=dispatcher,
+        dispatcher=Bindings(handler),
         handler=handler,
         backend=backend,
         sessions=sessions,
         engine_task=engine_task,
         compactor=compactors,
+        push=push,
         owns_telemetry=owns_telemetry,
     )
 

@@ -136,6 +136,12 @@ class Sessions:
         event = {"kind": "messages", "task_id": task_id, "messages": dump_messages(messages)}
         await self._append(session_id, event, user_id=user_id)
 
+    async def append_event(
+        self, session_id: str, event: dict[str, Any], *, user_id: str | None = None
+    ) -> None:
+        """Store another kind of event in the session (the history ignores unknown kinds)."""
+        await self._append(session_id, event, user_id=user_id)
+
     async def append_compaction(self, session_id: str, summary: str, cut: int) -> None:
         await self._append(
             session_id, {"kind": "compaction", "summary": summary, "cut": cut}, user_id=None

@@ -9,17 +9,24 @@ answer after a restart (tasks not in memory are read back from the backend).
 Memory holds every task that is running, and the most recent TASKS_AT_REST of those at
 rest (finished, or paused for the user); older ones are dropped once the backend has
 their last version, and read back when asked for.
+
+A task read back from the backend in state submitted or working was running in a process
+that is gone (a restart or a crash; this process runs every task it has in memory): it
+is marked failed, with a status message saying so, rather than left "working" forever
+for a client that polls or re-subscribes. `on_saved` hooks (the push-config store) run
+after each save.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from a2a.server.context import ServerCallContext
 from a2a.server.tasks import InMemoryTaskStore, TaskStore
-from a2a.types import ListTasksRequest, ListTasksResponse, Task, TaskState
+from a2a.types import ListTasksRequest, ListTasksResponse, Message, Part, Role, Task, TaskState
 from google.protobuf import json_format
 
 from bosun.runtime.store import SessionBackend, StoreError
@@ -41,9 +48,41 @@ _AT_REST = frozenset(
 )
 
 
+_INTERRUPTED = frozenset(
+    int(state) for state in (TaskState.TASK_STATE_SUBMITTED, TaskState.TASK_STATE_WORKING)
+)
+INTERRUPTED_TEXT = (
+    "The agent restarted while this task was running, so it did not finish. "
+    "Send the message again to retry."
+)
+
+
+def mark_interrupted(task: Task) -> None:
+    """A task whose process is gone: failed, saying why (see the module docstring)."""
+    task.status.state = TaskState.TASK_STATE_FAILED
+    task.status.message.CopyFrom(
+        Message(
+            role=Role.ROLE_AGENT,
+            message_id=f"{task.id}-interrupted",
+            task_id=task.id,
+            context_id=task.context_id,
+            parts=[Part(text=INTERRUPTED_TEXT)],
+        )
+    )
+    task.status.timestamp.GetCurrentTime()
+
+
 def _single_owner(context: ServerCallContext) -> str:
     # Users are told apart by the control plane in front of the agent, not here.
     return ""
+
+
+def _state_of(data: dict[str, Any]) -> int:
+    state = (data.get("status") or {}).get("state")
+    try:
+        return int(TaskState.Value(state)) if isinstance(state, str) else int(state or 0)
+    except ValueError:
+        return 0
 
 
 def task_to_json(task: Task) -> dict[str, Any]:
@@ -64,6 +103,8 @@ class PersistentTaskStore(TaskStore):
         self._persisted_state: dict[str, int] = {}  # the state of the version last written
         self._dirty: set[str] = set()  # saved again since, in the same state
         self._at_rest: OrderedDict[str, None] = OrderedDict()  # may leave memory, oldest first
+        self.restored: set[str] = set()  # tasks read back from the backend (older processes')
+        self.on_saved: list[Callable[[Task], Awaitable[None]]] = []
 
     async def _write(self, task: Task) -> bool:
         try:
@@ -89,6 +130,8 @@ class PersistentTaskStore(TaskStore):
         else:
             self._at_rest.pop(task.id, None)
         await self._release(context)
+        for hook in self.on_saved:
+            await hook(task)
 
     async def _release(self, context: ServerCallContext) -> None:
         """Drop the oldest tasks at rest beyond TASKS_AT_REST, once the backend has them."""
@@ -109,21 +152,34 @@ class PersistentTaskStore(TaskStore):
         data = await self.backend.get_task(task_id)
         if data is None:
             return None
-        task = task_from_json(data)
+        task = self._restore(data)
         await self._memory.save(task, context)
+        if int(task.status.state) != _state_of(data):
+            await self._write(task)
         self._persisted_state[task.id] = int(task.status.state)
         self._at_rest[task.id] = None  # same as the backend's: may leave memory again
         await self._release(context)
         return task
+
+    def _restore(self, data: dict[str, Any]) -> Task:
+        task = task_from_json(data)
+        self.restored.add(task.id)
+        if int(task.status.state) in _INTERRUPTED:
+            mark_interrupted(task)
+        return task
+
+    async def context_of(self, task_id: str) -> str | None:
+        """The task's contextId (None if the task is unknown)."""
+        task = await self.get(task_id, ServerCallContext())
+        return task.context_id if task is not None else None
 
     async def list(self, params: ListTasksRequest, context: ServerCallContext) -> ListTasksResponse:
         # The backend knows every task (also those from before a restart); the live copies in
         # memory are newer for running tasks. Paging and filters are the SDK's own.
         view = InMemoryTaskStore(owner_resolver=_single_owner)
         for data in await self.backend.list_tasks(params.context_id or None):
-            task = task_from_json(data)
-            live = await self._memory.get(task.id, context)
-            await view.save(live or task, context)
+            live = await self._memory.get(str(data.get("id", "")), context)
+            await view.save(live or self._restore(data), context)
         return await view.list(params, context)
 
     async def delete(self, task_id: str, context: ServerCallContext) -> None:

@@ -1,4 +1,5 @@
-"""The served agent card matches what the a2a-sdk's own card route would serve (v1.0 + v0.3)."""
+"""The served agent card: the 0.3 view matches what the a2a-sdk's own card route would serve
+(v1.0 + v0.3 fields); the 1.0 view has 1.0 fields only; the A2A-Version header picks."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from a2a.types import AgentCard
 from google.protobuf import json_format
 
 from bosun.api.config import AgentConfig, CardSkill, agent_card
-from bosun.runtime.card import CardError, load_card, served_card
+from bosun.runtime.card import CardError, card_view, load_card, served_card, wants_v1
 
 CONFIG = AgentConfig.model_validate(
     {"name": "ns/a", "instruction": "x", "model": {"type": "openai", "model": "m"}}
@@ -44,12 +45,21 @@ def test_served_card_equals_the_sdk_view() -> None:
     assert _drop_empty(ours) == _drop_empty(sdk)
     assert ours["protocolVersion"] == "0.3" and ours["url"] == "http://agent.ns:8080/"
     versions = [i["protocolVersion"] for i in ours["supportedInterfaces"]]
-    assert versions == ["1.0", "0.3"]
+    assert versions == ["1.0", "1.0", "0.3", "0.3"]
+
+
+def test_the_version_header_picks_the_view() -> None:
+    assert wants_v1("1.0") and wants_v1("1.2") and wants_v1("2")
+    assert not wants_v1(None) and not wants_v1("0.3") and not wants_v1("garbage")
+    v1 = card_view(_card(), url=None, version="1.0")
+    assert "url" not in v1 and "preferredTransport" not in v1
+    assert card_view(_card(), url=None, version=None)["url"] == "http://agent.ns:8080/"
 
 
 def test_public_url_replaces_every_interface_url() -> None:
     served = served_card(_card(), url="http://127.0.0.1:9999/")
-    assert {i["url"] for i in served["supportedInterfaces"]} == {"http://127.0.0.1:9999/"}
+    urls = {i["url"] for i in served["supportedInterfaces"]}
+    assert urls == {"http://127.0.0.1:9999/", "http://127.0.0.1:9999/v1"}
     assert served["url"] == "http://127.0.0.1:9999/"
 
 
