@@ -93,17 +93,32 @@ def tools_serve(
     port: int = typer.Option(8084, help="Port to listen on (HTTP)."),
     path: str = typer.Option("/mcp", help="Path of the Streamable HTTP endpoint."),
     kubernetes: bool = typer.Option(
-        True, "--kubernetes/--no-kubernetes", help="Offer read-only Kubernetes tools if configured."
+        True,
+        "--kubernetes/--no-kubernetes",
+        help="Offer the Kubernetes and Helm tools (kubeconfig or in-cluster credentials).",
+    ),
+    read_only: bool | None = typer.Option(
+        None,
+        "--read-only/--read-write",
+        help="Serve only the tools that change nothing (default: $BOSUN_TOOLS_READ_ONLY).",
+    ),
+    prometheus_url: str | None = typer.Option(
+        None,
+        "--prometheus-url",
+        envvar="PROMETHEUS_URL",
+        help="Prometheus the prometheus_* tools query, e.g. http://prometheus.monitoring:9090.",
     ),
 ) -> None:
-    """Serve Bosun's built-in tools (time, arithmetic, text, read-only Kubernetes) over MCP:
-    Streamable HTTP on --port (default), or stdio with --stdio."""
+    """Serve Bosun's built-in tools over MCP (kagent's names: k8s_*, helm_*, prometheus_*,
+    plus time, arithmetic and text): Streamable HTTP on --port (default), or stdio."""
     import anyio
 
     from bosun.tools.server import build_server, serve_http, serve_stdio
 
     _log_to_stderr("bosun.tools", logging.INFO)
-    tools = build_server(kubernetes_tools=kubernetes)
+    tools = build_server(
+        kubernetes_tools=kubernetes, read_only=read_only, prometheus_url=prometheus_url
+    )
     # stdout belongs to the protocol in stdio mode: everything human goes to stderr.
     where = "stdio" if stdio else f"http://{host}:{port}{path}"
     typer.echo(

@@ -1,6 +1,6 @@
 """`bosun tools serve` as a real process: Streamable HTTP on a free port, a kubeconfig
 pointing at tests/fakes/kube_emulator, called through the mcp SDK's HTTP client the way
-an agent's runtime calls it; `--read-only` through $BOSUN_TOOLS_READ_ONLY."""
+an agent's runtime calls it; and with `--read-only`."""
 
 from __future__ import annotations
 
@@ -45,10 +45,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def tools_serve(kubeconfig: Path, **env: str) -> Iterator[str]:
+def tools_serve(kubeconfig: Path, *flags: str, **env: str) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [bosun(), "tools", "serve", "--port", str(port)],
+        [bosun(), "tools", "serve", "--port", str(port), *flags],
         env={**os.environ, "KUBECONFIG": str(kubeconfig), **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -123,7 +123,7 @@ async def test_serves_kagent_tools_over_http(tmp_path: Path) -> None:
         assert listed.content[0].text.splitlines()[1].split()[0] == "a"
         assert deleted.is_error
         assert emulator.get("v1/configmaps", "default", "a")["metadata"]["name"] == "a"
-        with tools_serve(kubeconfig, BOSUN_TOOLS_READ_ONLY="true") as url:
+        with tools_serve(kubeconfig, "--read-only") as url:
             async with client(url) as mcp:
                 read_only = {t.name: t for t in (await mcp.list_tools()).tools}
     assert "k8s_get_resources" in read_only and "k8s_apply_manifest" not in read_only
