@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bosun.gateway.ports import MeteredRequest
 from bosun.gateway.policy import Usage
+from bosun.gateway.ports import MeteredRequest
 from bosun.server.db.engine import Database
 from bosun.server.db.models import GatewayRequestRow, PolicyCounterRow, utcnow
 
@@ -43,8 +43,8 @@ class CountersRepo:
     ) -> Usage:
         """Add to the counter (created at zero) and return its totals after the add."""
         insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
-        table = PolicyCounterRow.__table__
-        statement = insert(table).values(
+        table: Any = PolicyCounterRow.__table__
+        statement: Any = insert(table).values(
             limit_key=limit_key[:512],
             subject=subject[:255],
             window_seconds=window_seconds,
@@ -65,7 +65,7 @@ class CountersRepo:
 
     async def prune(self, before: int) -> int:
         """Delete counters of windows that ended before `before` (epoch seconds)."""
-        table = PolicyCounterRow.__table__
+        table: Any = PolicyCounterRow.__table__
         async with self._db.write() as s:
             result: Any = await s.execute(
                 table.delete().where(table.c.window_start + table.c.window_seconds < before)

@@ -1,0 +1,67 @@
+"""What the gateway needs from the control plane, as Protocols the server implements.
+
+`create_gateway` (routes.py) takes these; `bosun.server.app` hands in the database's
+repositories (server/db/metering.py), the ResourceStore and an identity check built
+from the server's authentication. The gateway never imports the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from fastapi import Request
+
+from bosun.gateway.policy import Usage
+
+
+@dataclass(frozen=True)
+class MeteredRequest:
+    """One LLM request through the gateway, as the metering table keeps it."""
+
+    namespace: str
+    agent: str
+    user: str | None
+    provider: str
+    model: str
+    api: str  # "openai" | "anthropic"
+    streamed: bool
+    status_code: int
+    input_tokens: int = 0
+    output_tokens: int = 0
+    duration_ms: int = 0
+    at: datetime | None = None
+
+
+class Counters(Protocol):
+    async def add(
+        self,
+        limit_key: str,
+        subject: str,
+        window_seconds: int,
+        window_start: int,
+        *,
+        tokens: int = 0,
+        requests: int = 0,
+    ) -> Usage:
+        """Atomically add to one counter and return its totals after the add."""
+        ...
+
+
+class Meter(Protocol):
+    async def record(self, rows: Sequence[MeteredRequest]) -> None: ...
+
+
+@dataclass(frozen=True)
+class AgentIdentity:
+    """Who called the gateway: an agent's namespace, and its name or ServiceAccount."""
+
+    namespace: str
+    agent: str | None = None  # known from a per-agent token (local mode)
+    service_account: str | None = None  # known from a ServiceAccount token (cluster mode)
+
+
+Identify = Callable[[Request], Awaitable[AgentIdentity]]
+"""Checks the request's credential; raises GatewayError(401) when there is none or it is bad."""
