@@ -1,5 +1,8 @@
-// The shell: navigation and the route table. Each page lives in pages/ and owns its data.
+// The shell: navigation, who is signed in, and the route table. Each page lives in pages/
+// and owns its data. With token/OIDC auth the login form replaces the pages until a token
+// is accepted (auth/auth.tsx).
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
+import { AuthGate, AuthProvider, UserSlot } from "./auth/auth";
 import AgentsPage from "./pages/AgentsPage";
 import ChatPage from "./pages/ChatPage";
 import McpServersPage from "./pages/McpServersPage";
@@ -16,32 +19,38 @@ const NAV = [
 
 export default function App() {
   return (
-    <div className="shell">
-      <header className="topbar">
-        <a className="brand" href="/agents" aria-label="Bosun home">
-          ⚓ Bosun
-        </a>
-        <nav aria-label="Main">
-          {NAV.map((item) => (
-            <NavLink key={item.to} to={item.to} className={({ isActive }) => (isActive ? "active" : "")}>
-              {item.label}
-            </NavLink>
-          ))}
-        </nav>
-        <div className="topbar-right" id="user-slot" />
-      </header>
-      <main className="content">
-        <Routes>
-          <Route path="/" element={<Navigate to="/agents" replace />} />
-          <Route path="/agents/*" element={<AgentsPage />} />
-          <Route path="/chat/:namespace/:name" element={<ChatPage />} />
-          <Route path="/chat/:namespace/:name/:sessionId" element={<ChatPage />} />
-          <Route path="/models/*" element={<ModelsPage />} />
-          <Route path="/mcp-servers/*" element={<McpServersPage />} />
-          <Route path="/usage" element={<UsagePage />} />
-          <Route path="*" element={<NotFoundPage />} />
-        </Routes>
-      </main>
-    </div>
+    <AuthProvider>
+      <div className="shell">
+        <header className="topbar">
+          <a className="brand" href="/agents" aria-label="Bosun home">
+            ⚓ Bosun
+          </a>
+          <nav aria-label="Main">
+            {NAV.map((item) => (
+              <NavLink key={item.to} to={item.to} className={({ isActive }) => (isActive ? "active" : "")}>
+                {item.label}
+              </NavLink>
+            ))}
+          </nav>
+          <div className="topbar-right" id="user-slot">
+            <UserSlot />
+          </div>
+        </header>
+        <main className="content">
+          <AuthGate>
+            <Routes>
+              <Route path="/" element={<Navigate to="/agents" replace />} />
+              <Route path="/agents/*" element={<AgentsPage />} />
+              <Route path="/chat/:namespace/:name" element={<ChatPage />} />
+              <Route path="/chat/:namespace/:name/:sessionId" element={<ChatPage />} />
+              <Route path="/models/*" element={<ModelsPage />} />
+              <Route path="/mcp-servers/*" element={<McpServersPage />} />
+              <Route path="/usage" element={<UsagePage />} />
+              <Route path="*" element={<NotFoundPage />} />
+            </Routes>
+          </AuthGate>
+        </main>
+      </div>
+    </AuthProvider>
   );
 }
