@@ -27,7 +27,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry import propagate, trace
 
-from bosun.server.a2a_record import SEND_METHODS, Recorder, SseTap, check_access, rpc_error
+from bosun.server.a2a_record import (
+    LIST_METHODS,
+    SEND_METHODS,
+    Recorder,
+    SseTap,
+    check_access,
+    rpc_error,
+)
+from bosun.server.a2a_rest import RestCall, list_tasks, rest_call, rest_error
 from bosun.server.agent_lookup import AGENT_UNREACHABLE, AgentUnavailable, find_agent
 from bosun.server.auth import USER_HEADER, User
 from bosun.server.context import Context, Ctx, CurrentUser
@@ -73,9 +81,12 @@ def _response_headers(upstream: httpx.Response) -> dict[str, str]:
     return headers
 
 
-def _unavailable(request_id: Any, exc: AgentUnavailable) -> JSONResponse:
+def _unavailable(
+    request_id: Any, exc: AgentUnavailable, call: RestCall | None = None
+) -> JSONResponse:
     data = {"reason": exc.reason}
-    return JSONResponse(rpc_error(request_id, exc.code, exc.message, data))
+    error = rpc_error(request_id, exc.code, exc.message, data)
+    return rest_error(error) if call is not None else JSONResponse(error)
 
 
 def proxy_base(ctx: Context, request: Request, namespace: str, name: str) -> str:
@@ -173,14 +184,23 @@ async def forward(
         parsed = None
     request_id = parsed.get("id") if isinstance(parsed, dict) else None
     method = parsed.get("method") if isinstance(parsed, dict) else None
+    call = rest_call(request.method, path, parsed, request.query_params)  # HTTP+JSON: a2a_rest
+    if call is not None:
+        method = call.method
     try:
         agent = await find_agent(ctx, namespace, name)
     except AgentUnavailable as exc:
-        return _unavailable(request_id, exc)
+        return _unavailable(request_id, exc, call)
     before = body
-    refusal = await check_access(ctx, user, agent, parsed)
+    if method in LIST_METHODS and user.scope is not None:  # from our records (a2a_rest)
+        params = call.rpc["params"] if call is not None else (parsed or {}).get("params")
+        page = await list_tasks(ctx, user, agent, params if isinstance(params, dict) else {})
+        return JSONResponse(page if call else {"jsonrpc": "2.0", "id": request_id, "result": page})
+    refusal = await check_access(ctx, user, agent, call.rpc if call is not None else parsed)
     if refusal is not None:
-        return JSONResponse(refusal)
+        return rest_error(refusal) if call is not None else JSONResponse(refusal)
+    if call is not None and call.body_changed():  # a contextId the proxy assigned
+        body = json.dumps(parsed).encode()
     if isinstance(parsed, dict) and parsed.get("method") is not None:
         changed = json.dumps(parsed).encode()
         body = changed if changed != before else body
@@ -199,7 +219,8 @@ async def forward(
     except httpx.HTTPError as exc:
         why = f"agent {namespace}/{name} is unreachable at {agent.url}: {type(exc).__name__}"
         log.warning("%s", why)
-        return _unavailable(request_id, AgentUnavailable(AGENT_UNREACHABLE, "Unreachable", why))
+        unreachable = AgentUnavailable(AGENT_UNREACHABLE, "Unreachable", why)
+        return _unavailable(request_id, unreachable, call)
     recorder = Recorder(ctx, user, agent, count_usage=method in SEND_METHODS)
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
         return StreamingResponse(

@@ -219,7 +219,8 @@ class Recorder:
         except ValueError:
             return
         if isinstance(payload, dict):
-            await self.result(payload.get("result"))
+            # JSON-RPC wraps the result; HTTP+JSON sends it bare (errors have neither shape).
+            await self.result(payload.get("result") if "jsonrpc" in payload else payload)
 
 
 class SseTap:

@@ -1,8 +1,10 @@
-"""Fixtures of the A2A conformance tests: the runtime harness of tests/integration/runtime."""
+"""Fixtures of the A2A conformance tests: the runtime and control-plane harnesses of
+tests/integration/runtime and tests/integration/server, reused as they are."""
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "runtime"))
+_HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(_HERE.parent / "runtime"), str(_HERE.parent / "server")]
 
-from runtime_helpers import connect, start_agent  # noqa: F401
+from runtime_helpers import connect, start_agent  # noqa: E402, F401

@@ -93,10 +93,11 @@ async def test_another_users_context_and_task_are_refused(setup: tuple[Plane, st
     assert (await plane.http.post(PROXY, json=get, headers=BOB)).json()["error"]["code"] == -32001
     mine = (await plane.http.post(PROXY, json=get, headers=ALICE)).json()
     assert mine["result"]["id"] == task_id
+    # ListTasks is answered from the control plane's records, the caller's only.
     listing = {"jsonrpc": "2.0", "id": 2, "method": "ListTasks", "params": {}}
-    assert (await plane.http.post(PROXY, json=listing, headers=BOB)).json()["error"][
-        "code"
-    ] == -32053
+    assert (await plane.http.post(PROXY, json=listing, headers=BOB)).json()["result"]["tasks"] == []
+    alices = (await plane.http.post(PROXY, json=listing, headers=ALICE)).json()["result"]["tasks"]
+    assert [t["id"] for t in alices] == [task_id]
     again = await plane.http.post(PROXY, json=send_body("more", context=context), headers=ALICE)
     assert again.json()["result"]["task"]["contextId"] == context
 
