@@ -3,7 +3,7 @@
 Built by bosun.runtime.team_service. The shared conversation of a session (contextId) is
 kept as `team_message` events in the session store, so a later message on the same
 context continues it (and survives restarts). While a member waits for a person, the
-run's state and the pending requests are kept in the task's metadata (`bosun_team`),
+run's state and the pending requests are kept in the task's metadata (`bosunTeam`),
 server-side: only the user's answer on that task, matched to those request ids, is
 passed down to the member (as for sub-agents, docs/runtime.md).
 
@@ -34,7 +34,7 @@ from bosun.runtime.team_loop import USER, Ended, Failed, Paused, RunState, Said,
 
 log = logging.getLogger("bosun.runtime.team")
 
-TEAM_KEY = "bosun_team"
+TEAM_KEY = "bosunTeam"
 EVENT_KIND = "team_message"
 TEAM_RESULT = "team_result"
 SESSIONS_KEPT = 256

@@ -118,7 +118,8 @@ class TeamLoop:
         self.config = config
         self.team = config.team
         self.agents = agents
-        self.members = {m.member: m for m in self.team.members}
+        # The clients' settings: a Swarm member's carry its handoff header.
+        self.members = {m.member: m for m in agents.agents if isinstance(m, MemberSettings)}
         self.selector = (
             Selector(self.team.selector, self.team.members) if self.team.selector else None
         )
@@ -270,7 +271,7 @@ def _watch(emit: Emit, member: MemberSettings, call_id: str, handoff: list[str])
         if (
             data.get("type") == protocol.TOOL_CALL
             and name.startswith(PREFIX)
-            and data.get("parent_id") == call_id
+            and call_id in (data.get(protocol.PARENT_ID), data.get("parent_id"))
             and name in names
         ):
             handoff.append(names[name])

@@ -1,3 +1,3 @@
 """Fixtures of the team integration tests (helpers in teams_helpers.py)."""
 
-from teams_helpers import team  # noqa: F401
+from teams_helpers import mcp_server, team  # noqa: F401

@@ -15,22 +15,31 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 
-from runtime_helpers import (  # noqa: E402
+from runtime_helpers import (
     Conversation,
     Exchange,
     RunningAgent,
     base_config,
+    mcp_server,
+    mcp_settings,
     openai_model,
     serve_app,
     write_config,
 )
 
-from bosun.api.teamconfig import TeamConfig  # noqa: E402
-from bosun.mockllm import MockLLM  # noqa: E402
-from bosun.runtime.app import create_app  # noqa: E402
-from bosun.runtime.team_app import create_team_app  # noqa: E402
+from bosun.api.teamconfig import TeamConfig
+from bosun.mockllm import MockLLM
+from bosun.runtime.app import create_app
+from bosun.runtime.team_app import create_team_app
 
-__all__ = ["Conversation", "Exchange", "MockLLM", "openai_model"]
+__all__ = [
+    "Conversation",
+    "Exchange",
+    "MockLLM",
+    "mcp_server",
+    "mcp_settings",
+    "openai_model",
+]
 
 
 class Team:
@@ -41,12 +50,15 @@ class Team:
         self.running: list[RunningAgent] = []
         self.conversations: list[Conversation] = []
 
-    async def member(self, llm: MockLLM, name: str, description: str = "") -> dict[str, Any]:
+    async def member(
+        self, llm: MockLLM, name: str, description: str = "", **extra: Any
+    ) -> dict[str, Any]:
         config = base_config(
             llm,
             name=f"default/{name}",
             description=description or f"The {name} member",
             instruction=f"You are {name}.",
+            **extra,
         )
         directory = self.tmp / name
         write_config(directory, config)
@@ -91,7 +103,7 @@ def member_turns(exchange: Exchange) -> list[str]:
     return [
         d["name"]
         for d in exchange.data("tool_call")
-        if str(d.get("id", "")).startswith("team-") and "parent_id" not in d
+        if str(d.get("id", "")).startswith("team-") and "parentId" not in d and "parent_id" not in d
     ]
 
 

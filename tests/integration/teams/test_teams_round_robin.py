@@ -3,7 +3,10 @@ until the termination condition (TextMention, MaxMessages) or maxTurns ends the 
 
 from __future__ import annotations
 
+import pytest
 from teams_helpers import MockLLM, member_turns, team_result
+
+pytestmark = pytest.mark.slow  # each test starts several A2A servers (~5 s)
 
 SCRIPT = [
     {"match": {"system_contains": "You are alpha."}, "text": "alpha looked: {{last_user_message}}"},
@@ -31,7 +34,7 @@ async def test_members_speak_in_order_until_text_mention(team) -> None:
     assert result["reason"] == 'gamma mentioned "RESOLVED"'
     assert result["speakers"] == ["alpha", "beta", "gamma"]
     # each member saw the shared conversation: beta was sent the user's task and alpha's turn
-    beta_call = [d for d in exchange.data("tool_call") if d["name"] == "default__beta"][0]
+    beta_call = next(d for d in exchange.data("tool_call") if d["name"] == "default__beta")
     assert "[user]: The checkout is down" in beta_call["arguments"]["request"]
     assert "[alpha]: alpha looked" in beta_call["arguments"]["request"]
 
