@@ -228,3 +228,35 @@ def test_phone_viewport_has_no_horizontal_scroll(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # the YAML pane stacks under the form instead of beside it
     assert yaml.bounding_box()["y"] > page.get_by_label("Name", exact=True).bounding_box()["y"]
+
+
+def test_edit_an_agent_saves_with_its_resource_version(
+    page: Any, ui_up: UiUp, created: list[str]
+) -> None:
+    name = unique("ui-edit")
+    created.append(name)
+    manifest = {
+        "apiVersion": "kagent.dev/v1alpha2",
+        "kind": "Agent",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"description": "before", "declarative": {"systemMessage": "Hi."}},
+    }
+    assert ui_up.api("POST", "/api/agents", json=manifest).status_code == 201
+    page.goto(f"/agents/default/{name}")
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.wait_for_url(f"**/agents/default/{name}/edit")
+    expect(page.get_by_label("Name", exact=True)).to_be_disabled()
+    yaml = page.get_by_label("YAML manifest")
+    expect(yaml).to_have_value(re.compile(r"resourceVersion: \"\d+\"\n"))
+    page.get_by_label("Description", exact=True).fill("after")
+    page.get_by_label("Add sub-agent").select_option("haiku-writer")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(yaml).to_have_value(re.compile(r"- type: Agent\n\s+agent:\n\s+name: haiku-writer\n"))
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(f"**/agents/default/{name}")
+    deps = page.get_by_role("region", name="Dependencies")
+    expect(deps.get_by_role("listitem", name="Sub-agent haiku-writer")).to_be_visible()
+    stored = ui_up.api("GET", f"/api/agents/default/{name}").json()
+    assert stored["spec"]["description"] == "after"
+    assert stored["metadata"]["generation"] == 2
+    assert stored["spec"]["declarative"]["tools"][0]["agent"]["name"] == "haiku-writer"
