@@ -55,7 +55,8 @@ def test_create_a_model_with_a_key_that_is_never_shown_or_returned(
     expect(key_input).to_have_attribute("type", "password")
     key_input.fill(key)
     yaml = page.get_by_label("YAML manifest")
-    expect(yaml).to_have_value(re.compile(r"provider: Anthropic\n[\s\S]*anthropic:\n\s+maxTokens: 1024"))
+    block = r"provider: Anthropic\n[\s\S]*anthropic:\n\s+maxTokens: 1024"
+    expect(yaml).to_have_value(re.compile(block))
     expect(yaml).not_to_have_value(re.compile(key))
     page.get_by_role("button", name="Create model").click()
     page.wait_for_url(f"**/models/default/{name}")
@@ -85,9 +86,7 @@ def test_create_a_model_with_a_key_that_is_never_shown_or_returned(
     assert secret.status_code == 404  # deleted with its ModelConfig
 
 
-def test_a_bad_provider_value_shows_the_api_error_next_to_its_field(
-    page: Any, ui_up: UiUp
-) -> None:
+def test_a_bad_provider_value_shows_the_api_error_next_to_its_field(page: Any, ui_up: UiUp) -> None:
     name = f"ui-bad-url-{uuid.uuid4().hex[:6]}"
     page.goto("/models/new")
     page.get_by_label("Name", exact=True).fill(name)
