@@ -215,11 +215,11 @@ class WebhookSender(PushNotificationSender):
         store: PushConfigStore,
         *,
         http: httpx.AsyncClient | None = None,
-        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        retry_delays: tuple[float, ...] | None = None,
     ) -> None:
         self.store = store
         self._http = http
-        self.retry_delays = retry_delays
+        self.retry_delays = RETRY_DELAYS if retry_delays is None else retry_delays
         self._queues: dict[
             str, asyncio.Queue[tuple[TaskPushNotificationConfig, dict[str, Any]]]
         ] = {}
