@@ -79,9 +79,13 @@ def install(
         typer.echo(f"Installing the CRDs ({crds}) ...", err=True)
         crds_args = [CRDS_RELEASE, crds, *version, *common, "--create-namespace", "--wait"]
         run_helm([helm, "upgrade", "--install", *crds_args])
-        typer.echo(f"Installing the control plane ({main}) as {release!r} ...", err=True)
         extra = [a for v in values for a in ("--values", str(v))]
         extra += [a for s in sets for a in ("--set", s)]
+        token_secret = None
+        if not _configures_auth(values, sets):
+            token_secret = ensure_admin_token(client, namespace, release)
+            extra += ["--set", f"auth.tokenSecret={token_secret}", "--set", "auth.admins={admin}"]
+        typer.echo(f"Installing the control plane ({main}) as {release!r} ...", err=True)
         run_helm([helm, "upgrade", "--install", release, main, *version, *common, *extra])
         if not wait:
             typer.echo(f"Installed; not waiting. Then: bosun dashboard -n {namespace}")
@@ -98,6 +102,12 @@ def install(
     typer.echo(f"  bosun dashboard -n {namespace}")
     typer.echo(f"  or: kubectl -n {namespace} port-forward svc/{name} {port}:{port}")
     typer.echo(f"      then http://127.0.0.1:{port}/")
+    if token_secret:
+        typer.echo("Log in with the admin token Bosun created (Secret, key tokens.csv):")
+        typer.echo(
+            f"  kubectl -n {namespace} get secret {token_secret} "
+            "-o jsonpath='{.data.tokens\\.csv}' | base64 -d | cut -d, -f1"
+        )
 
 
 def uninstall(
@@ -169,6 +179,52 @@ def bug_report(
 
 
 # --- helpers (also used by cluster_report and cluster_forward) --------------------------
+
+
+def _configures_auth(values: list[Path], sets: list[str]) -> bool:
+    """Whether the user chose the chart's auth settings (then Bosun leaves them alone)."""
+    import yaml
+
+    if any(s.split("=", 1)[0].startswith("auth.") for s in sets):
+        return True
+    for path in values:
+        try:
+            loaded = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError) as exc:
+            raise ClusterError(f"{path}: cannot read the values file: {exc}") from None
+        if isinstance(loaded, dict) and "auth" in loaded:
+            return True
+    return False
+
+
+def ensure_admin_token(client: Client, namespace: str, release: str) -> str:
+    """A first admin token for the chart's default token auth, made once and kept.
+
+    Without it a default install would refuse to start (token mode needs a token file).
+    The token is generated here and stored only in the Secret; it is never printed.
+    """
+    import secrets
+
+    from lightkube import ApiError
+    from lightkube.models.meta_v1 import ObjectMeta
+    from lightkube.resources.core_v1 import Secret
+
+    name = f"{release}-tokens"
+    token = secrets.token_urlsafe(32)
+    body = Secret(
+        metadata=ObjectMeta(
+            name=name,
+            namespace=namespace,
+            labels={"app.kubernetes.io/instance": release, "app.kubernetes.io/name": "bosun"},
+        ),
+        stringData={"tokens.csv": f'{token},admin,admin,"bosun:admins"\n'},
+    )
+    try:
+        client.create(body)
+    except ApiError as exc:
+        if exc.status.code != 409:  # an existing Secret (an upgrade) is kept as it is
+            raise ClusterError(f"cannot create the Secret {namespace}/{name}: {exc}") from None
+    return name
 
 
 def find_helm() -> str:

@@ -7,6 +7,7 @@ and it says how to open the UI. Errors (no helm, no context, a stuck pod) are cl
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import sys
 import time
@@ -134,6 +135,16 @@ async def test_install_from_oci_names_the_version_and_reports_a_stuck_pod(kube: 
         and main[3] == "oci://reg.example/charts/bosun"
     )
     assert main[main.index("--version") + 1] == __version__
+    # No auth chosen: a first admin token is made for the chart's token mode, not shown.
+    secret = kube.emulator.get("v1/secrets", NS, "bosun-tokens")
+    tokens = (
+        secret.get("stringData", {}).get("tokens.csv")
+        or base64.b64decode(secret["data"]["tokens.csv"]).decode()
+    )
+    token, user = tokens.split(",")[:2]
+    assert user == "admin" and len(token) >= 32
+    assert "auth.tokenSecret=bosun-tokens" in main
+    assert token not in result.output
 
 
 @pytest.mark.slow
