@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "bosun.cli.up",  # up
     "bosun.cli.resources",  # apply, get, describe, delete, logs
     "bosun.cli.invoke",  # invoke, chat
+    "bosun.cli.tasks",  # tasks list, get, watch, cancel
     "bosun.cli.cluster",  # install, uninstall, dashboard, bug-report
 )
 

@@ -114,3 +114,33 @@ async def test_proxy_errors_take_the_binding_form_and_agent_errors_pass_through(
     )
     assert rest_text.status_code == 415
     assert rest_text.json()["error"]["details"][0]["reason"] == "CONTENT_TYPE_NOT_SUPPORTED"
+
+
+async def test_bosun_tasks_cli_lists_gets_watches_and_cancels(plane: Plane) -> None:
+    import asyncio
+    import json
+
+    from typer.testing import CliRunner
+
+    from bosun.cli.main import app
+
+    def bosun(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(app, ["tasks", *args, "-s", plane.url])
+        return result.exit_code, result.output
+
+    message = {"messageId": str(uuid.uuid4()), "role": "ROLE_USER", "parts": [{"text": "slow"}]}
+    params = {"message": message, "configuration": {"returnImmediately": True}}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": params}
+    sent = await plane.http.post(PROXY, json=body, headers={"A2A-Version": "1.0"})
+    task_id = sent.json()["result"]["task"]["id"]
+
+    code, out = await asyncio.to_thread(bosun, "watch", "helper", task_id)
+    assert code == 0, out
+    assert f"{task_id}  completed" in out and "eight" in out
+    code, out = await asyncio.to_thread(bosun, "list", "helper", "--state", "completed", "--json")
+    assert code == 0, out
+    assert task_id in [t["id"] for t in json.loads(out)["tasks"]]
+    code, out = await asyncio.to_thread(bosun, "get", "helper", task_id)
+    assert code == 0 and "completed" in out
+    code, out = await asyncio.to_thread(bosun, "cancel", "helper", task_id)
+    assert code == 1 and "error" in out  # a completed task cannot be cancelled
