@@ -1,14 +1,17 @@
 // The shell: navigation, who is signed in, and the route table. Each page lives in pages/
 // and owns its data. With token/OIDC auth the login form replaces the pages until a token
 // is accepted (auth/auth.tsx).
+import { lazy, Suspense } from "react";
 import { NavLink, Navigate, Route, Routes } from "react-router-dom";
 import { AuthGate, AuthProvider, UserSlot } from "./auth/auth";
 import AgentsPage from "./pages/AgentsPage";
-import ChatPage from "./pages/ChatPage";
 import McpServersPage from "./pages/McpServersPage";
 import ModelsPage from "./pages/ModelsPage";
 import NotFoundPage from "./pages/NotFoundPage";
-import UsagePage from "./pages/UsagePage";
+
+// Loaded when first opened, so the first page needs less JavaScript.
+const ChatPage = lazy(() => import("./pages/ChatPage"));
+const UsagePage = lazy(() => import("./pages/UsagePage"));
 
 const NAV = [
   { to: "/agents", label: "Agents" },
@@ -38,16 +41,18 @@ export default function App() {
         </header>
         <main className="content">
           <AuthGate>
-            <Routes>
-              <Route path="/" element={<Navigate to="/agents" replace />} />
-              <Route path="/agents/*" element={<AgentsPage />} />
-              <Route path="/chat/:namespace/:name" element={<ChatPage />} />
-              <Route path="/chat/:namespace/:name/:sessionId" element={<ChatPage />} />
-              <Route path="/models/*" element={<ModelsPage />} />
-              <Route path="/mcp-servers/*" element={<McpServersPage />} />
-              <Route path="/usage" element={<UsagePage />} />
-              <Route path="*" element={<NotFoundPage />} />
-            </Routes>
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              <Routes>
+                <Route path="/" element={<Navigate to="/agents" replace />} />
+                <Route path="/agents/*" element={<AgentsPage />} />
+                <Route path="/chat/:namespace/:name" element={<ChatPage />} />
+                <Route path="/chat/:namespace/:name/:sessionId" element={<ChatPage />} />
+                <Route path="/models/*" element={<ModelsPage />} />
+                <Route path="/mcp-servers/*" element={<McpServersPage />} />
+                <Route path="/usage" element={<UsagePage />} />
+                <Route path="*" element={<NotFoundPage />} />
+              </Routes>
+            </Suspense>
           </AuthGate>
         </main>
       </div>

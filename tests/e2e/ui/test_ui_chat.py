@@ -6,6 +6,7 @@ file, and the phone viewport."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,7 +42,9 @@ def test_tool_card_goes_to_done_with_usage(page: Any) -> None:
     expect(card.get_by_label("Result of current_time")).to_contain_text("UTC")
     reply = answer(page, "helper")
     expect(reply).to_contain_text(re.compile(r"It is \d{4}-\d\d-\d\dT"))
-    expect(reply.get_by_label("Token usage of this answer")).to_contain_text(re.compile(r"in · \d+ out"))
+    expect(reply.get_by_label("Token usage of this answer")).to_contain_text(
+        re.compile(r"in · \d+ out")
+    )
     expect(reply.get_by_role("button", name="Copy answer")).to_be_visible()
     screenshot(page, "chat")
 
@@ -136,11 +139,14 @@ def test_attached_file_is_sent_and_kept_in_the_history(page: Any, ui_up: UiUp) -
     expect(mine).to_contain_text("Here is my file")
     with page.expect_download() as download:
         mine.get_by_role("link", name="Download notes.txt").click()
-    path = download.value.path()
-    assert open(path, "rb").read() == b"hello from a file\n"
+    assert Path(download.value.path()).read_bytes() == b"hello from a file\n"
     [task] = ui_up.api("GET", f"/api/sessions/{session_id(page)}/tasks").json()
     parts = task["task"]["history"][0]["parts"]
-    assert {"raw": "aGVsbG8gZnJvbSBhIGZpbGUK", "filename": "notes.txt", "mediaType": "text/plain"} in parts
+    assert {
+        "raw": "aGVsbG8gZnJvbSBhIGZpbGUK",
+        "filename": "notes.txt",
+        "mediaType": "text/plain",
+    } in parts
 
 
 def test_phone_viewport_has_no_horizontal_scroll(browser: Any, ui_up: UiUp) -> None:

@@ -27,8 +27,8 @@ function short(n: number): string {
 }
 
 export function UsageChart({ buckets, labels, series, title }: { buckets: Date[]; labels: string[]; series: Series[]; title: string }) {
-  const width = 800;
-  const height = 280;
+  const width = 1000;
+  const height = 300;
   const m = { left: 52, right: 12, top: 12, bottom: 36 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;

@@ -1,0 +1,106 @@
+"""Token auth in the UI: a second control plane (`bosun controlplane`, no agents) with
+BOSUN_AUTH=token. The UI asks for a token, refuses a wrong one with the server's 401
+reason, shows who is signed in, signs out, and says so when a stored token stops working."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from ui_harness import screenshot
+
+from bosun.controller.local.ports import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-ui")]
+
+
+@pytest.fixture(scope="module")
+def token_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = tmp_path_factory.mktemp("auth-plane")
+    tokens = base / "tokens.csv"
+    tokens.write_text('tok-alice,alice@example.com,1,"dev,ops"\ntok-bob,bob\n')
+    env = {**os.environ, "BOSUN_AUTH": "token", "BOSUN_TOKEN_FILE": str(tokens)}
+    env.update(BOSUN_DATA_DIR=str(base / "data"), BOSUN_ADMINS='["group:ops"]')
+    port = free_port()
+    bosun = Path(sys.executable).parent / "bosun"
+    log = (base / "plane.out").open("wb")
+    process = subprocess.Popen(
+        [str(bosun), "controlplane", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, (base / "plane.out").read_text()
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, (base / "plane.out").read_text()
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(15)
+        log.close()
+
+
+@pytest.fixture
+def auth_page(browser: Any, token_plane: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=token_plane, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def test_login_with_a_token_and_sign_out(auth_page: Any) -> None:
+    page = auth_page
+    page.goto("/usage")
+    expect(page.get_by_role("heading", name="Sign in to Bosun")).to_be_visible()
+    screenshot(page, "login")
+    token = page.get_by_label("Access token")
+    token.fill("not-a-token")
+    token.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text(
+        "That token was not accepted (401): unknown token"
+    )
+    token.fill("tok-alice")
+    page.get_by_role("button", name="Sign in").click()
+    user = page.get_by_label("Signed in user")
+    expect(user).to_contain_text("Signed in as alice@example.com (admin)")
+    expect(page.get_by_role("heading", name="Usage")).to_be_visible()  # the page asked for
+    page.reload()  # the token is kept in this browser
+    expect(user).to_contain_text("alice@example.com")
+    user.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to Bosun")).to_be_visible()
+
+
+def test_a_stored_token_that_stops_working_says_why(auth_page: Any) -> None:
+    page = auth_page
+    page.goto("/agents")
+    page.evaluate("localStorage.setItem('bosun.token', 'revoked-token')")
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The control plane did not accept the stored token: unknown token"
+    )
+    page.get_by_label("Access token").fill("tok-bob")
+    page.get_by_role("button", name="Sign in").click()
+    user = page.get_by_label("Signed in user")
+    expect(user).to_contain_text("Signed in as bob")
+    expect(user).not_to_contain_text("(admin)")
+    page.goto("/usage")
+    expect(page.get_by_text("Showing your own usage (admins see everyone's).")).to_be_visible()
