@@ -11,7 +11,8 @@ Started by `bosun controlplane` (cli/controlplane.py) and `bosun up` via
 - objects.py: validate resources with the translator and write them through the store;
   references.py gathers what the translator needs from the store.
 - a2a_proxy.py (forwarding), a2a_record.py (access checks, recording sessions, tasks
-  and usage), agent_lookup.py (Ready agents and where they are).
+  and usage), a2a_rest.py (the HTTP+JSON binding as the proxy sees it, ListTasks from
+  our records), agent_lookup.py (Ready agents and where they are).
 - mcp_bridge.py: /mcp, agents as MCP tools.
 - auth/: none, static tokens, OIDC (JWKS), ServiceAccount tokens (TokenReview).
 - db/: SQLAlchemy models, Alembic migrations, one repository per aggregate.
