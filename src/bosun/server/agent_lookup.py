@@ -20,6 +20,9 @@ AGENT_NOT_READY = -32051
 AGENT_UNREACHABLE = -32052
 FORBIDDEN_METHOD = -32053
 
+ROUTABLE_KINDS = ("Agent", "AgentTeam")
+"""Kinds served over A2A: a team is reached at /api/a2a/{ns}/{name} like an agent."""
+
 
 class AgentUnavailable(Exception):
     def __init__(self, code: int, reason: str, message: str) -> None:
@@ -65,15 +68,20 @@ def _cached(ctx: Context, namespace: str, name: str) -> StoredObject | None:
     return mirror.agents.get((namespace, name))
 
 
+async def _stored(ctx: Context, namespace: str, name: str) -> StoredObject:
+    """The Agent, else the AgentTeam of that name: a team is invoked exactly like an agent."""
+    for kind in ROUTABLE_KINDS:
+        try:
+            return await ctx.store.get(kind, namespace, name)
+        except NotFound:
+            continue
+    raise AgentUnavailable(AGENT_NOT_FOUND, "AgentNotFound", f"agent {namespace}/{name} not found")
+
+
 async def find_agent(ctx: Context, namespace: str, name: str) -> RoutableAgent:
     obj = _cached(ctx, namespace, name)
     if obj is None or not_ready_reason(obj) is not None:
-        try:
-            obj = await ctx.store.get("Agent", namespace, name)
-        except NotFound:
-            raise AgentUnavailable(
-                AGENT_NOT_FOUND, "AgentNotFound", f"agent {namespace}/{name} not found"
-            ) from None
+        obj = await _stored(ctx, namespace, name)
     why = not_ready_reason(obj)
     if why is not None:
         raise AgentUnavailable(

@@ -43,10 +43,13 @@ def agent_record(obj: StoredObject, endpoint: Endpoint) -> AgentRecord:
         for c in (condition(obj, "Accepted"), condition(obj, "Ready"))
         if c is not None and c.get("status") != "True"
     ]
+    kind = spec.get("type", "Declarative")
+    if obj.kind == "AgentTeam":  # e.g. "RoundRobin team"
+        kind = f"{spec.get('teamType', '')} team"
     return AgentRecord(
         namespace=obj.namespace,
         name=obj.name,
-        agent_type=str(spec.get("type", "Declarative"))[:32],
+        agent_type=str(kind)[:32],
         description=str(spec.get("description", "")),
         model_config_ref=declarative.get("modelConfig"),
         ready=is_true(obj, "Ready"),
@@ -91,6 +94,8 @@ class StoreMirror:
 
     async def relist(self) -> None:
         agents = await self._store.list("Agent")
+        # Teams are routed and listed like agents (an Agent wins a name clash).
+        agents = [*await self._store.list("AgentTeam"), *agents]
         self.agents = {(a.namespace, a.name): a for a in agents}
         await self._repos.agents.replace_all([agent_record(a, self._endpoint) for a in agents])
         await self._repos.toolservers.delete_all()
@@ -100,7 +105,7 @@ class StoreMirror:
 
     async def handle(self, event: StoreEvent) -> None:
         obj = event.obj
-        if obj.kind == "Agent":
+        if obj.kind in ("Agent", "AgentTeam"):
             if event.type == "DELETED":
                 self.agents.pop((obj.namespace, obj.name), None)
                 await self._repos.agents.delete(obj.namespace, obj.name)
