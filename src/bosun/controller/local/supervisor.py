@@ -37,6 +37,8 @@ from bosun.controller.local.process import SupervisedProcess
 from bosun.controller.local.readiness import ready_condition
 from bosun.controller.local.refs import gather_references
 from bosun.controller.local.remote import RemoteServers
+from bosun.controller.local.teams import KIND as TEAM
+from bosun.controller.local.teams import plan_team, team_status
 from bosun.controller.local.workload import plan_process
 from bosun.controller.local.workloads import Workload, probe
 from bosun.controller.translate.interface import TranslateOptions
@@ -80,6 +82,8 @@ class LocalSupervisor:
     def agent_url(self, namespace: str, name: str) -> str:
         """Where the agent serves A2A locally (known before it runs)."""
         agent = self.mirror.typed(("Agent", namespace, name))
+        if agent is None and self.mirror.typed((TEAM, namespace, name)) is not None:
+            return agent_base_url(self.ports.port(TEAM, namespace, name))  # teams serve A2A too
         port = byo_port(agent) if agent is not None else None  # type: ignore[arg-type]
         return agent_base_url(port or self.ports.port("Agent", namespace, name))
 
@@ -90,6 +94,7 @@ class LocalSupervisor:
     def ready_url(self, namespace: str, name: str) -> str | None:
         """The agent's URL if it is Ready, else None (for the A2A proxy)."""
         workload = self.workloads.get(("Agent", namespace, name))
+        workload = workload or self.workloads.get((TEAM, namespace, name))
         return workload.plan.url if workload and workload.ready else None
 
     def log_path(self, kind: str, namespace: str, name: str) -> Path | None:
@@ -197,6 +202,10 @@ class LocalSupervisor:
             seen.add(agent.key)
             port = byo_port(agent) or self.ports.port("Agent", agent.namespace, agent.name)  # type: ignore[arg-type]
             await self._guarded(agent.key, plan_agent, agent, refs, options, port)
+        for team in self.mirror.of_kind(TEAM):
+            seen.add(team.key)
+            port = self.ports.port(TEAM, team.namespace, team.name)
+            await self._guarded(team.key, plan_team, team, refs, options, port)
         for key, message in list(self.mirror.invalid.items()):
             bad = condition(ACCEPTED, False, "InvalidSpec", message)
             await self._write_status(key, [bad], generation=0)
@@ -329,15 +338,22 @@ class LocalSupervisor:
             await self._status_dirty.wait()
             await asyncio.sleep(self._debounce)
             self._status_dirty.clear()
-            for workload in list(self.workloads.values()):
+            # Teams last: their status reads the members' status written in this pass.
+            ordered = sorted(self.workloads.values(), key=lambda w: w.key[0] == TEAM)
+            for workload in ordered:
                 # status.url: where the control plane's A2A proxy reaches the agent
                 extra: dict[str, Any] = {"url": workload.plan.url}
                 if workload.tools is not None:
                     extra["discoveredTools"] = workload.tools
+                ready = ready_condition(workload)
+                team = self.mirror.typed(workload.key) if workload.key[0] == TEAM else None
+                if team is not None:  # members and their readiness
+                    members, ready = team_status(team, gather_references(self.mirror), ready)  # type: ignore[arg-type]
+                    extra.update(members)
                 try:
                     await self._write_status(
                         workload.key,
-                        [workload.plan.accepted, ready_condition(workload)],
+                        [workload.plan.accepted, ready],
                         generation=workload.plan.generation,
                         extra=extra,
                     )
