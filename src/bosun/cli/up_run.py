@@ -166,6 +166,7 @@ async def _run(options: UpOptions, console: Console) -> int:
     from bosun.controller.local.supervisor import LocalSupervisor
     from bosun.server.app import create_app
     from bosun.server.db.engine import Database
+    from bosun.server.governance import agent_token_minter
     from bosun.server.routes import workload_logs
     from bosun.server.settings import Settings
     from bosun.server.store_db import DbResourceStore
@@ -203,7 +204,13 @@ async def _run(options: UpOptions, console: Console) -> int:
         stack.push_async_callback(db.close)
         store = DbResourceStore.for_database(db, settings.secret_key_file)
         stack.callback(store.close)
-        supervisor = LocalSupervisor(store, data_dir=data_dir, controlplane_url=url)
+        supervisor = LocalSupervisor(
+            store,
+            data_dir=data_dir,
+            controlplane_url=url,
+            model_gateway=settings.model_gateway,  # BOSUN_MODEL_GATEWAY=on (docs/gateway.md)
+            gateway_token=agent_token_minter(settings),
+        )
         app = create_app(
             settings,
             database=db,

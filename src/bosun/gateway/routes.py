@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from fastapi import APIRouter, Request
@@ -131,25 +131,6 @@ class Gateway:
         self.http = http
         self.clock = clock
         self._targets = _Ttl(cache_seconds)
-        self.router = APIRouter(prefix="/gateway", tags=["gateway"])
-        prefix = "/{namespace}/{agent}/{modelconfig}"
-        self.router.add_api_route(
-            prefix + "/openai/v1/chat/completions", self._openai, methods=["POST"]
-        )
-        self.router.add_api_route(prefix + "/anthropic/v1/messages", self._anthropic,
-                                  methods=["POST"])  # fmt: skip
-
-    async def _openai(
-        self, request: Request, namespace: str, agent: str, modelconfig: str
-    ) -> Response:
-        """OpenAI Chat Completions, forwarded to the ModelConfig's provider."""
-        return await self.handle(request, "openai", namespace, agent, modelconfig)
-
-    async def _anthropic(
-        self, request: Request, namespace: str, agent: str, modelconfig: str
-    ) -> Response:
-        """Anthropic Messages, forwarded to the ModelConfig's provider."""
-        return await self.handle(request, "anthropic", namespace, agent, modelconfig)
 
     async def handle(
         self, request: Request, api: Api, namespace: str, agent: str, modelconfig: str
@@ -264,8 +245,7 @@ class Gateway:
         if value is None:
             raise GatewayError(
                 502,
-                f"Secret {mc.namespace}/{spec.api_key_secret} has no key "
-                f"{spec.api_key_secret_key}",
+                f"Secret {mc.namespace}/{spec.api_key_secret} has no key {spec.api_key_secret_key}",
             )
         return str(value).strip()
 
@@ -383,3 +363,39 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise GatewayError(400, "the body must be a JSON object")
     return body
+
+
+PREFIX = "/gateway/{namespace}/{agent}/{modelconfig}"
+
+
+def build_router() -> APIRouter:
+    """The gateway's routes; they serve the `Gateway` on `app.state.gateway` (503 before)."""
+    router = APIRouter(tags=["gateway"])
+
+    def running(request: Request, api: Api) -> Gateway | JSONResponse:
+        gateway = getattr(request.app.state, "gateway", None)
+        if gateway is None:
+            return error_response(api, GatewayError(503, "the model gateway is not running"))
+        return cast(Gateway, gateway)
+
+    @router.post(PREFIX + "/openai/v1/chat/completions")
+    async def openai_chat(
+        request: Request, namespace: str, agent: str, modelconfig: str
+    ) -> Response:
+        """OpenAI Chat Completions, forwarded to the ModelConfig's provider (docs/gateway.md)."""
+        gateway = running(request, "openai")
+        if isinstance(gateway, Response):
+            return gateway
+        return await gateway.handle(request, "openai", namespace, agent, modelconfig)
+
+    @router.post(PREFIX + "/anthropic/v1/messages")
+    async def anthropic_messages(
+        request: Request, namespace: str, agent: str, modelconfig: str
+    ) -> Response:
+        """Anthropic Messages, forwarded to the ModelConfig's provider (docs/gateway.md)."""
+        gateway = running(request, "anthropic")
+        if isinstance(gateway, Response):
+            return gateway
+        return await gateway.handle(request, "anthropic", namespace, agent, modelconfig)
+
+    return router

@@ -48,7 +48,12 @@ class ModelConfigError(ValueError):
 
 
 def api_key(settings: ModelBase) -> str | None:
-    """The API key from the environment variable config.json names (or BOSUN_MODEL_API_KEY)."""
+    """The API key from the file config.json names, when it exists (the model gateway's
+    rotated ServiceAccount token), else from its environment variable (or
+    BOSUN_MODEL_API_KEY)."""
+    if settings.api_key_file and os.path.isfile(settings.api_key_file):
+        with open(settings.api_key_file) as f:
+            return f.read().strip() or None
     name = settings.api_key_env or API_KEY_ENV
     value = os.environ.get(name)
     return value or None
@@ -84,13 +89,48 @@ def ssl_verify(tls: TLSSettings | None) -> ssl.SSLContext | bool:
     return context
 
 
+def _key_file_reader(path: str) -> Any:
+    """A function returning the file's stripped content, re-read only when it changed."""
+    seen: dict[str, Any] = {"mtime": None, "key": ""}
+
+    def read() -> str:
+        mtime = os.stat(path).st_mtime_ns
+        if mtime != seen["mtime"]:
+            with open(path) as f:
+                seen["key"] = f.read().strip()
+            seen["mtime"] = mtime
+        return str(seen["key"])
+
+    return read
+
+
 def _http_client(settings: ModelBase) -> Any:
-    """An httpx2 client honouring the TLS block, or None to let the SDK build its own."""
-    if settings.tls is None:
+    """An httpx2 client honouring the TLS block and a key file, or None to let the SDK
+    build its own."""
+    key_file = settings.api_key_file
+    rotating = bool(key_file and os.path.isfile(key_file))
+    if settings.tls is None and not rotating:
         return None
     import httpx2
 
-    return httpx2.AsyncClient(verify=ssl_verify(settings.tls), timeout=_timeout(settings))
+    hooks: dict[str, list[Any]] = {}
+    if rotating:
+        assert key_file is not None
+
+        read = _key_file_reader(key_file)
+
+        async def fresh_key(request: Any) -> None:
+            # The kubelet rotates a projected token in place: the current one per request.
+            key = read()
+            if "authorization" in request.headers:
+                request.headers["authorization"] = f"Bearer {key}"
+            if "x-api-key" in request.headers:
+                request.headers["x-api-key"] = key
+
+        hooks["request"] = [fresh_key]
+    return httpx2.AsyncClient(
+        verify=ssl_verify(settings.tls), timeout=_timeout(settings), event_hooks=hooks
+    )
 
 
 def _timeout(settings: ModelBase) -> float:

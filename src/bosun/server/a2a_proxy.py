@@ -27,6 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry import propagate, trace
 
+from bosun.server import governance
 from bosun.server.a2a_record import (
     LIST_METHODS,
     SEND_METHODS,
@@ -191,6 +192,10 @@ async def forward(
         agent = await find_agent(ctx, namespace, name)
     except AgentUnavailable as exc:
         return _unavailable(request_id, exc, call)
+    # Policies (invokers, A2A between namespaces): governance.py, docs/policy.md
+    denied = await governance.invoke_refusal(ctx, request, user, namespace, name)
+    if denied is not None:
+        return denied.rest() if call is not None else JSONResponse(denied.rpc(request_id))
     before = body
     if method in LIST_METHODS and user.scope is not None:  # from our records (a2a_rest)
         params = call.rpc["params"] if call is not None else (parsed or {}).get("params")

@@ -27,7 +27,8 @@ from starlette.routing import Route
 
 from bosun import __version__
 from bosun.api.store import ResourceStore
-from bosun.server import a2a_proxy, mcp_bridge
+from bosun.gateway import routes as gateway_routes
+from bosun.server import a2a_proxy, governance, mcp_bridge
 from bosun.server.auth import build_auth
 from bosun.server.auth.serviceaccount import ReviewFn
 from bosun.server.context import Context, Endpoint, default_endpoint
@@ -131,6 +132,8 @@ def create_app(
             stack.push_async_callback(ctx.writer.close)
             app.state.ctx = ctx
             await stack.enter_async_context(bridge.running(ctx))
+            # governance: the model gateway and Policy enforcement (governance.py)
+            await stack.enter_async_context(governance.start_gateway(app, ctx, token_review))
             if settings.sync_resources:
                 mirror = StoreMirror(the_store, ctx.repos, resolve)
                 ctx.mirror = mirror
@@ -148,6 +151,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = None
+    app.state.gateway = None
+    app.state.policies = None
     app.state.settings = settings
     app.state.readiness = Readiness()
     install_error_handlers(app)
@@ -161,6 +166,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(a2a_proxy.router)
+    app.include_router(gateway_routes.build_router())  # /gateway/... (docs/gateway.md)
     endpoint_mcp = bridge.asgi_app()
     for path in ("/mcp", "/mcp/"):
         app.router.routes.append(Route(path, endpoint_mcp, methods=["GET", "POST", "DELETE"]))

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from bosun.server import governance
 from bosun.server.a2a_proxy import rewrite_card
 from bosun.server.a2a_record import Recorder, check_access
 from bosun.server.agent_lookup import AgentUnavailable, RoutableAgent, find_agent, not_ready_reason
@@ -259,6 +260,13 @@ class McpBridge:
             target = await find_agent(context, namespace, name)
         except AgentUnavailable as exc:
             raise ToolError(exc.message) from None
+        # Policies (invokers, A2A between namespaces): governance.py, docs/policy.md
+        request = ctx.request_context.request
+        refused = await governance.invoke_refusal(
+            context, request if isinstance(request, Request) else None, user, namespace, name
+        )
+        if refused is not None:
+            raise ToolError(refused.message)
         message = _message(task, session_id, task_id, approve or [], reject or [], answers or {})
         request_json = {"jsonrpc": "2.0", "id": 1, "method": "SendMessage",
                         "params": {"message": message}}  # fmt: skip

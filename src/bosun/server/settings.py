@@ -83,6 +83,19 @@ class Settings(BaseSettings):
         description="Mirror agents and discovered tools from the store into the database.",
     )
 
+    # --- governance: the model gateway and Policies (docs/gateway.md, docs/policy.md) ----
+    model_gateway: bool = Field(
+        default=False,
+        description="Route every agent's OpenAI/Anthropic ModelConfig through the model "
+        "gateway (BOSUN_MODEL_GATEWAY=on) unless annotated gateway.bosun.dev/route: false.",
+    )
+    gateway_audience: str = Field(
+        default="bosun", description="Audience of the ServiceAccount tokens agents send."
+    )
+    policy_refresh: float = Field(
+        default=2.0, ge=0, description="Seconds a namespace's Policies are cached."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str | None) -> str | None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bosun.api import MCPServer, ModelConfig
+from bosun.api import MCPServer, ModelConfig, gateway
 from bosun.api.store import NotFound, ResourceStore, StoreEvent
 from bosun.controller.local.conditions import ACCEPTED, condition, merge_status, same_status
 from bosun.controller.local.mirror import WATCHED_KINDS, Mirror, ObjKey
@@ -59,6 +61,8 @@ class LocalSupervisor:
         debounce: float = 0.05,
         backoff_start: float = 0.5,
         base_env: dict[str, str] | None = None,
+        model_gateway: bool = False,
+        gateway_token: Callable[[str, str], str] | None = None,
     ) -> None:
         self.store = store
         self.data_dir = data_dir
@@ -71,6 +75,8 @@ class LocalSupervisor:
         self._debounce = debounce
         self._backoff_start = backoff_start
         self._base_env = base_env
+        self.model_gateway = model_gateway  # BOSUN_MODEL_GATEWAY: route models by default
+        self._gateway_token = gateway_token  # (namespace, agent) -> its gateway credential
         self._dirty = asyncio.Event()
         self._status_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -189,6 +195,7 @@ class LocalSupervisor:
             controlplane_url=self.controlplane_url,
             agent_url=self.agent_url,
             mcp_server_url=self.mcp_server_url,
+            model_gateway=self.model_gateway,
         )
         for model in self.mirror.of_kind("ModelConfig"):
             await self._write_model_config(model)
@@ -220,6 +227,19 @@ class LocalSupervisor:
         except Exception:
             log.exception("reconciling %s %s/%s failed", *key)
 
+    def _env_of(self, plan: Plan) -> dict[str, str] | None:
+        """The base env, plus the agent's gateway token when its pod mounts one (the
+        cluster's projected ServiceAccount token has no local equivalent)."""
+        deployment = plan.deployment or {}
+        volumes = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
+        wants = any(v.get("name") == gateway.TOKEN_VOLUME for v in volumes.get("volumes") or [])
+        if not wants or self._gateway_token is None:
+            return self._base_env
+        _, namespace, name = plan.key
+        env = dict(os.environ if self._base_env is None else self._base_env)
+        env[gateway.TOKEN_ENV] = self._gateway_token(namespace, name)
+        return env
+
     async def _converge(self, plan: Plan) -> None:
         kind, namespace, name = plan.key
         workload = self.workloads.get(plan.key)
@@ -249,7 +269,7 @@ class LocalSupervisor:
                 log_path=workload.log_path,
                 port=plan.port,
                 lookup=self.mirror.data,
-                base_env=self._base_env,
+                base_env=self._env_of(plan),
                 rewrite_options=plan.rewrite_options,
                 write_files=write,
             )

@@ -1,0 +1,209 @@
+"""The control plane's side of the model gateway and of Policy enforcement.
+
+- `start_gateway` (called once by app.py's lifespan) builds the `bosun.gateway` Gateway
+  from the database (counters, metering), the ResourceStore and the caller checks below,
+  and puts it on `app.state.gateway`; the shared `PolicyCache` goes on
+  `app.state.policies` for the A2A proxy and /mcp.
+- Who is calling the gateway: a per-agent token (local mode: an HMAC of the agent's ref
+  under a key derived from the secret key file, `agent_token`) or a ServiceAccount token
+  with audience `bosun` (cluster mode), checked with a TokenReview.
+- `invoke_refusal` (A2A proxy, /mcp): may this caller invoke that agent, and, when the
+  caller is an agent of another namespace, may A2A cross from there?
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from bosun.gateway import tokens
+from bosun.gateway.cache import PolicyCache
+from bosun.gateway.metering import MeterWriter
+from bosun.gateway.policy import Caller, a2a_decision, invoke_decision
+from bosun.gateway.ports import AgentIdentity
+from bosun.gateway.routes import Gateway, GatewayError
+from bosun.server.auth import User
+from bosun.server.auth.serviceaccount import ReviewFn, ServiceAccountAuthenticator
+from bosun.server.context import Context
+from bosun.server.db.metering import CountersRepo, GatewayRequestsRepo
+from bosun.server.errors import ServiceError
+from bosun.server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# JSON-RPC error codes of the A2A proxy for Policy refusals (docs/api.md).
+A2A_DENIED = -32055
+INVOKE_DENIED = -32056
+
+
+def token_key(secret_key_file: Path) -> bytes:
+    """The HMAC key of per-agent gateway tokens, derived from the local secret key (the
+    file is created, owner-only, when missing: `bosun up` mints tokens before it serves)."""
+    from bosun.server.secretbox import SecretBox
+
+    if not secret_key_file.exists():
+        SecretBox.from_file(secret_key_file)
+    return hashlib.sha256(b"bosun gateway tokens\n" + secret_key_file.read_bytes().strip()).digest()
+
+
+def agent_token_minter(settings: Settings) -> Callable[[str, str], str]:
+    """(namespace, agent) -> the agent's gateway token; for the local supervisor."""
+    key = token_key(settings.secret_key_file)
+    return lambda namespace, name: tokens.agent_token(key, namespace, name)
+
+
+def _credential(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    api_key = request.headers.get("x-api-key", "").strip()  # the Anthropic SDK's header
+    return api_key or None
+
+
+@dataclass
+class _Identify:
+    key: bytes | None
+    service_accounts: ServiceAccountAuthenticator | None
+
+    async def __call__(self, request: Request) -> AgentIdentity:
+        token = _credential(request)
+        if token is None:
+            raise GatewayError(401, "the model gateway needs the agent's credential")
+        if tokens.is_gateway_token(token):
+            found = tokens.verify(self.key, token) if self.key is not None else None
+            if found is None:
+                raise GatewayError(401, "invalid gateway token")
+            return AgentIdentity(found[0], agent=found[1])
+        if self.service_accounts is None:
+            raise GatewayError(401, "unknown credential (ServiceAccount tokens are not accepted)")
+        try:
+            user = await self.service_accounts.authenticate(token)
+        except ServiceError as exc:
+            raise GatewayError(401, exc.message) from None
+        if user is None:
+            raise GatewayError(401, "the token is not a ServiceAccount token of this cluster")
+        caller = Caller.of_service_account(user.id)
+        assert caller.agent_namespace is not None and caller.service_account is not None
+        return AgentIdentity(
+            caller.agent_namespace, service_account=caller.service_account.split("/", 1)[1]
+        )
+
+
+@contextlib.asynccontextmanager
+async def start_gateway(
+    app: FastAPI, ctx: Context, review: ReviewFn | None = None
+) -> AsyncIterator[Gateway]:
+    settings = ctx.settings
+    policies = PolicyCache(ctx.store, refresh=settings.policy_refresh)
+    app.state.policies = policies
+    key = token_key(settings.secret_key_file) if settings.mode == "local" else None
+    service_accounts = (
+        ServiceAccountAuthenticator(review, audience=settings.gateway_audience)
+        if settings.accept_service_accounts
+        else None
+    )
+    writer = MeterWriter(GatewayRequestsRepo(ctx.db))
+    writer.start()
+    gateway = Gateway(
+        store=ctx.store,
+        policies=policies,
+        counters=CountersRepo(ctx.db),
+        meter=writer,
+        identify=_Identify(key, service_accounts),
+        http=ctx.http_streams,
+    )
+    app.state.gateway = gateway
+    try:
+        yield gateway
+    finally:
+        app.state.gateway = None
+        await writer.close()
+
+
+async def caller_of(ctx: Context, request: Request | None, user: User) -> Caller:
+    """The caller as Policies see it: an agent (its namespace and ServiceAccount) when the
+    credential is an agent's, else the user with their groups."""
+    token = _credential(request) if request is not None else None
+    if token is not None and tokens.is_gateway_token(token):
+        key = token_key(ctx.settings.secret_key_file) if ctx.settings.mode == "local" else None
+        found = tokens.verify(key, token) if key is not None else None
+        if found is not None:
+            namespace, name = found
+            return Caller(user.id, user.groups, namespace, f"{namespace}/{name}")
+    if user.kind == "agent" and token is not None:
+        with contextlib.suppress(ServiceError):  # acting for a user: find the agent again
+            direct = await ctx.auth.user_for_token(token)
+            if direct.id.startswith("system:serviceaccount:"):
+                sa = Caller.of_service_account(direct.id, direct.groups)
+                return Caller(user.id, user.groups, sa.agent_namespace, sa.service_account)
+    if user.id.startswith("system:serviceaccount:"):
+        return Caller.of_service_account(user.id, user.groups)
+    return Caller(user.id, user.groups)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: int
+    message: str
+    data: dict[str, Any]
+
+    def rpc(self, request_id: Any) -> dict[str, Any]:
+        """As a JSON-RPC error answer (HTTP 200, as the proxy's other JSON-RPC errors)."""
+        error = {"code": self.code, "message": self.message, "data": self.data}
+        return {"jsonrpc": "2.0", "id": request_id, "error": error}
+
+    def rest(self) -> JSONResponse:
+        """As an HTTP+JSON binding error: 403 PERMISSION_DENIED with the rule's details."""
+        detail = {"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                  "reason": "POLICY_DENIED", "domain": "bosun.dev",
+                  "metadata": {k: str(v) for k, v in self.data.items()}}  # fmt: skip
+        body = {"code": 403, "status": "PERMISSION_DENIED", "message": self.message,
+                "details": [detail]}  # fmt: skip
+        return JSONResponse({"error": body}, status_code=403)
+
+
+async def invoke_refusal(
+    ctx: Context, request: Request | None, user: User, namespace: str, agent: str
+) -> Refusal | None:
+    """None when the Policies of `namespace` let this caller invoke `agent` (A2A between
+    namespaces first, when the caller is an agent, then invokers). The A2A proxy and
+    /mcp call this before forwarding anything."""
+    policies: PolicyCache | None = (
+        getattr(request.app.state, "policies", None) if request is not None else None
+    )
+    if policies is None:
+        return None
+    found = await policies.policies(namespace)
+    if not found:
+        return None
+    caller = await caller_of(ctx, request, user)
+    decision = a2a_decision(found, caller.agent_namespace, namespace)
+    code = A2A_DENIED
+    if decision.allowed:
+        decision = invoke_decision(found, namespace, agent, caller)
+        code = INVOKE_DENIED
+    if decision.allowed:
+        return None
+    log.info("policy refused %s -> %s/%s: %s", caller.id, namespace, agent, decision.message)
+    data = {"reason": decision.reason, "policy": decision.policy, "rule": decision.rule}
+    return Refusal(code, decision.message, data)
+
+
+__all__ = [
+    "A2A_DENIED",
+    "INVOKE_DENIED",
+    "Refusal",
+    "agent_token_minter",
+    "caller_of",
+    "invoke_refusal",
+    "start_gateway",
+]
