@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0002_gateway"
 down_revision: str | None = "0001"
 branch_labels: str | None = None
