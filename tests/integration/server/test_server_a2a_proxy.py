@@ -152,7 +152,7 @@ async def test_the_a2a_sdk_client_works_through_the_rewritten_card(
     plane, agent_url = setup
     card = (await plane.http.get(f"{PROXY}/.well-known/agent-card.json")).json()
     urls = [i["url"] for i in card["supportedInterfaces"]]
-    assert urls and set(urls) == {f"{plane.url}{PROXY}"}
+    assert urls and set(urls) == {f"{plane.url}{PROXY}", f"{plane.url}{PROXY}/v1"}
     assert agent_url.rstrip("/") not in str(card)
     async with httpx.AsyncClient(headers={"X-Bosun-User": "carol"}, timeout=30) as http:
         client = await create_client(
