@@ -171,8 +171,8 @@ class PolicySpec(WireModel):
     a2a: list[A2ARule] | None = Field(
         default=None,
         max_length=50,
-        description="Calls from agents of other namespaces: the first rule that matches the "
-        "source namespace decides; when rules exist and none matches, the call is denied.",
+        description="Calls from agents of other namespaces: a Deny rule naming the source "
+        "namespace refuses; when there are Allow rules, one must name it.",
     )
     invokers: list[InvokerRule] | None = Field(
         default=None,

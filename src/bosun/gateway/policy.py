@@ -11,8 +11,8 @@ Semantics (docs/policy.md):
 - Invokers: the rules that name the agent (agents patterns) are collected over all
   Policies of the namespace; when there are any, the caller must match one of them.
 - A2A (a caller that is an agent of another namespace): every Policy of the target
-  namespace with `a2a` rules must admit the source namespace; within one Policy the
-  first rule whose namespaces match decides, and no match is a deny.
+  namespace with `a2a` rules must admit the source namespace: a Deny rule naming it
+  refuses; when the Policy has Allow rules, one of them must name it.
 - Limits: each limit that applies (by agents pattern) is counted for its subject
   (the namespace, the agent or the user); over any one of them is a refusal (429).
 """
@@ -161,26 +161,22 @@ def a2a_decision(policies: Iterable[Policy], source: str | None, target: str) ->
         rules = policy.spec.a2a
         if rules is None:
             continue
-        decided = False
         for i, rule in enumerate(rules):
             matched = _match(source, rule.namespaces)
-            if matched is None:
-                continue
-            decided = True
-            if rule.action == "Deny":
+            if rule.action == "Deny" and matched is not None:
                 return _forbidden(
                     policy,
                     f"spec.a2a[{i}]",
                     f"A2A from namespace {source} to namespace {target} is denied by Policy "
                     f'{_ref(policy)} rule spec.a2a[{i}] (Deny "{matched}")',
                 )
-            break
-        if not decided:
+        allows = [r for r in rules if r.action == "Allow"]
+        if allows and not any(_match(source, r.namespaces) for r in allows):
             return _forbidden(
                 policy,
                 "spec.a2a",
                 f"A2A from namespace {source} to namespace {target} is denied by Policy "
-                f"{_ref(policy)}: no rule of spec.a2a allows namespace {source}",
+                f"{_ref(policy)}: no Allow rule of spec.a2a names namespace {source}",
             )
     return ALLOWED
 
