@@ -27,8 +27,10 @@ def send() -> dict[str, Any]:
 
 async def _prod_agent(plane: Plane) -> None:
     await plane.store.apply(agent(ns="prod"))
-    ready = {"conditions": [{"type": "Ready", "status": "True", "reason": "Ready"}],
-             "url": "http://127.0.0.1:9"}  # fmt: skip  (nobody there: passing = -32052)
+    ready = {
+        "conditions": [{"type": "Ready", "status": "True", "reason": "Ready"}],
+        "url": "http://127.0.0.1:9",
+    }  # fmt: skip  (nobody there: passing = -32052)
     await plane.store.patch_status("Agent", "prod", "helper", ready)
     await plane.store.apply(policy(ns="prod", **RULES))
 

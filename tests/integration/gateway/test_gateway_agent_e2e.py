@@ -89,9 +89,10 @@ async def test_a_routed_agent_answers_and_holds_no_provider_key(
 
             budget = {"name": "hourly", "window": "1h", "tokens": 50}
             await plane.store.apply(policy(limits=[budget]))
-            await plane.http.post("/api/a2a/default/helper", json=ask("spend"), headers=A2A)  # 60 tokens
+            proxy = "/api/a2a/default/helper"
+            await plane.http.post(proxy, json=ask("spend"), headers=A2A)  # 60 tokens
             started = time.monotonic()
-            refused = await plane.http.post("/api/a2a/default/helper", json=ask("more"), headers=A2A)
+            refused = await plane.http.post(proxy, json=ask("more"), headers=A2A)
             took = time.monotonic() - started
         task = refused.json()["result"].get("task") or refused.json()["result"]
         assert task["status"]["state"] == "TASK_STATE_FAILED", task

@@ -26,8 +26,9 @@ from bosun.gateway.windows import describe, window_at
 
 
 def pol(name: str = "p", ns: str = "prod", **spec: Any) -> Policy:
-    return Policy.model_validate({"apiVersion": "policy.bosun.dev/v1alpha1", "kind": "Policy",
-                                  "metadata": {"name": name, "namespace": ns}, "spec": spec})  # fmt: skip
+    meta = {"name": name, "namespace": ns}
+    body = {"apiVersion": "policy.bosun.dev/v1alpha1", "kind": "Policy", "metadata": meta}
+    return Policy.model_validate({**body, "spec": spec})
 
 
 def test_models_every_policy_must_admit_and_deny_wins() -> None:

@@ -101,6 +101,8 @@ class ControllerSettings:
                 runtime_image=env.get("BOSUN_RUNTIME_IMAGE") or defaults.runtime_image,
                 mcp_runner_image=env.get("BOSUN_MCP_RUNNER_IMAGE") or defaults.mcp_runner_image,
                 controlplane_url=env.get("BOSUN_INTERNAL_URL") or None,
+                # BOSUN_MODEL_GATEWAY=on: route models through the gateway (docs/gateway.md)
+                model_gateway=_on(env.get("BOSUN_MODEL_GATEWAY")),
             )
         return cls(**{**values, **overrides})
 
@@ -110,3 +112,7 @@ class ControllerSettings:
         if os.environ.get("POD_NAMESPACE"):
             return os.environ["POD_NAMESPACE"]
         return self.watch_namespaces[0] if self.watch_namespaces else "default"
+
+
+def _on(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "on", "yes")
