@@ -142,7 +142,7 @@ async def test_agent_answers_through_the_proxy(up: Up) -> None:
         _, last = await turn(conv, conv.send_text("a haiku about the sea"))
     assert isinstance(last, Finished) and last.state == "completed"
     assert last.answer.startswith("Agents wake at dawn")
-    assert last.usage.get("output_tokens", 0) > 0
+    assert last.usage.get("outputTokens", 0) > 0
 
 
 async def test_mcp_tool_call_then_approval_pause_and_approve(up: Up) -> None:
