@@ -4,8 +4,9 @@ A low-level `mcp` Server whose handlers call the supervisor's current ClientSess
 any number of HTTP sessions (Streamable HTTP, either protocol era, or legacy SSE) share a
 single stdio session; JSON-RPC ids keep concurrent requests apart. Errors from the child
 pass through unchanged; a child that is not ready or dies mid-request becomes an error
-that says so. Not forwarded: notifications from the child (progress, logging,
-list_changed), and server-to-client requests (sampling, elicitation).
+that says so. The child's progress notifications for a tools/call reach the HTTP client
+that asked for them (a progressToken in its request). Not forwarded: the child's other
+notifications (logging, list_changed), and server-to-client requests (sampling, elicitation).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 import mcp_types as types
 from mcp import ClientSession
 from mcp.server import Server, ServerRequestContext
+from mcp.shared.dispatcher import ProgressFnT
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter
 
@@ -110,7 +112,11 @@ class ForwardingServer:
                 request_state=params.request_state,
             )
         )
-        return await self._forward("tools", lambda s: s.send_request(request, _CALL_TOOL_RESULT))
+        progress = _relay_progress(ctx)
+        return await self._forward(
+            "tools",
+            lambda s: s.send_request(request, _CALL_TOOL_RESULT, progress_callback=progress),
+        )
 
     async def list_resources(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -181,6 +187,19 @@ class ForwardingServer:
 _CALL_TOOL_RESULT: TypeAdapter[types.CallToolResult | types.InputRequiredResult] = TypeAdapter(
     types.CallToolResult | types.InputRequiredResult
 )
+
+
+def _relay_progress(ctx: ServerRequestContext[Any]) -> ProgressFnT | None:
+    """A progress callback for the child's request that reports to the HTTP client, when
+    that client sent a progressToken (the child gets a token of the bridge's own)."""
+    meta = ctx.meta or {}
+    if meta.get("progress_token", meta.get("progressToken")) is None:
+        return None
+
+    async def relay(progress: float, total: float | None, message: str | None) -> None:
+        await ctx.session.report_progress(progress, total, message)
+
+    return relay
 
 
 def _has(session: ClientSession, capability: str) -> bool:

@@ -10,6 +10,9 @@ Shapes (the `data` of a DataPart; numbers arrive as JSON numbers, possibly with 
                  | "pending", "agent"?: str, "parentId"?: str}
 - tool result:  {"type": "tool_result", "id", "name", "status": "success" | "error" | "denied",
                  "result"?: any, "error"?: str, "agent"?: str, "parentId"?: str}
+- tool progress (an MCP server's notifications/progress during a call):
+                {"type": "tool_progress", "id", "name", "progress": number, "total"?: number,
+                 "message"?: str, "agent"?: str, "parentId"?: str}
 - input request (the status message of an input-required task):
                 {"type": "input_required", "requests": [
                    {"id", "kind": "approval", "tool", "arguments", "agent"?, "parentId"?},
@@ -39,6 +42,7 @@ from google.protobuf import json_format, struct_pb2
 
 TOOL_CALL = "tool_call"
 TOOL_RESULT = "tool_result"
+TOOL_PROGRESS = "tool_progress"
 INPUT_REQUIRED = "input_required"
 USAGE_KEY = "usage"
 ANSWER_ARTIFACT = "answer"
@@ -136,6 +140,18 @@ def tool_result(
     else:
         data["result"] = result
     return _with_origin(data, agent, parent_id)
+
+
+def tool_progress(
+    call_id: str, name: str, progress: float, total: float | None, message: str | None
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": TOOL_PROGRESS, "id": call_id, "name": name}
+    data["progress"] = progress
+    if total is not None:
+        data["total"] = total
+    if message:
+        data["message"] = message
+    return data
 
 
 def _with_origin(data: dict[str, Any], agent: str | None, parent_id: str | None) -> dict[str, Any]:

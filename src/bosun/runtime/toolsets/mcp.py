@@ -13,6 +13,8 @@ second of CPU and 15 MB at start.
   is unreachable or the session broke, it is dropped and the next call reconnects.
 - A call that cannot reach the server, or that the tool itself fails, returns a failed
   tool result the model reads (ToolFailed), never an exception that ends the turn.
+- Progress notifications the server sends during a call (`notifications/progress`) go
+  to the caller as `tool_progress` DataParts (through the turn's `emit`).
 - `require_approval_for_destructive` (set by the translator for Bosun's built-in tool
   server only, whose annotations are trusted): a call to a tool whose MCP annotations do
   not say readOnlyHint=true or destructiveHint=false pauses for approval, as the tools
@@ -40,6 +42,7 @@ from pydantic_ai.toolsets.abstract import ToolsetTool
 from bosun.api.config import McpServerSettings
 from bosun.runtime.headers import resolve_headers
 from bosun.runtime.models import ssl_verify
+from bosun.runtime.protocol import tool_progress
 
 log = logging.getLogger("bosun.runtime.mcp")
 
@@ -268,12 +271,13 @@ class McpServerTools(AbstractToolset[Any]):
             # the user approves or denies; the resumed call has tool_call_approved set.
             raise ApprovalRequired
         forwarded = self._forwarded_headers(ctx)
+        progress = _progress_reporter(ctx, name)
         try:
             if forwarded:
-                result = await self._call_with_headers(name, tool_args, forwarded)
+                result = await self._call_with_headers(name, tool_args, forwarded, progress)
             else:
                 client = await self._client()
-                result = await client.call_tool(name, tool_args)
+                result = await client.call_tool(name, tool_args, progress_callback=progress)
         except Exception as exc:
             # Unreachable, timed out, or a protocol error (e.g. the session broke): drop
             # the connection so the next call reconnects, and tell the model.
@@ -304,15 +308,32 @@ class McpServerTools(AbstractToolset[Any]):
         }
 
     async def _call_with_headers(
-        self, name: str, tool_args: dict[str, Any], headers: dict[str, str]
+        self, name: str, tool_args: dict[str, Any], headers: dict[str, str], progress: Any
     ) -> Any:
         # Per-request headers need their own connection; the shared one has none.
         connection = _Connection(self.settings, headers)
         await connection.open()
         try:
-            return await connection.client.call_tool(name, tool_args)
+            return await connection.client.call_tool(name, tool_args, progress_callback=progress)
         finally:
             await connection.close()
+
+
+def _progress_reporter(ctx: RunContext[Any], name: str) -> Any:
+    """The MCP progress callback of one call: each notification becomes a `tool_progress`
+    DataPart for the A2A caller. A caller that went away does not fail the tool call."""
+    emit = getattr(ctx.deps, "emit", None)
+    if emit is None:
+        return None
+    call_id = ctx.tool_call_id or ""
+
+    async def report(progress: float, total: float | None, message: str | None) -> None:
+        try:
+            await emit(tool_progress(call_id, name, progress, total, message))
+        except Exception as exc:  # the stream to the caller broke; the call goes on
+            log.debug("progress of %s not delivered: %s", name, exc)
+
+    return report
 
 
 def map_result(result: Any) -> Any:

@@ -35,6 +35,7 @@ from bosun.runtime.headers import resolve_headers
 from bosun.runtime.protocol import (
     PARENT_ID,
     TOOL_CALL,
+    TOOL_PROGRESS,
     TOOL_RESULT,
     Decision,
     InputRequest,
@@ -261,7 +262,7 @@ class _Progress:
 
     async def _forward(self, parts: list[Part] | Any) -> None:
         for data in data_of(parts):
-            if data.get("type") in (TOOL_CALL, TOOL_RESULT):
+            if data.get("type") in (TOOL_CALL, TOOL_RESULT, TOOL_PROGRESS):
                 data.setdefault("agent", self.agent.name)
                 # A nested call keeps its own parent; a pre-1.0 agent spelled it parent_id.
                 data.setdefault(PARENT_ID, data.pop("parent_id", self.call_id))
