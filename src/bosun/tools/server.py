@@ -8,6 +8,7 @@
 `read_only` (`--read-only`, or $BOSUN_TOOLS_READ_ONLY=true) serves only the tools whose
 annotations say readOnlyHint=true. The Prometheus URL comes from `prometheus_url`
 (`--prometheus-url`) or $PROMETHEUS_URL; the helm binary from $BOSUN_HELM or PATH.
+Tool calls with a progressToken get heartbeat progress notifications (tools/progress.py).
 `serve_stdio` and `serve_http` run it; tests use `build_server` with the SDK's client.
 """
 
@@ -24,6 +25,7 @@ from starlette.responses import JSONResponse
 
 from bosun.tools import basic, calc, catalog, k8s_client, k8s_read, k8s_workloads, k8s_write
 from bosun.tools.helm import HelmTools
+from bosun.tools.progress import Heartbeat
 from bosun.tools.prometheus import PrometheusTools
 
 logger = logging.getLogger("bosun.tools")
@@ -65,6 +67,8 @@ def build_server(
             + (" Read-only mode: no tool changes anything." if read_only else "")
         ),
         log_level="WARNING",
+        # Long calls (helm upgrade --wait, slow cluster reads) report progress while they run.
+        middleware=[Heartbeat()],
     )
     names = ["current_time", "echo", "word_count", "add", "calculate"]
     server.add_tool(basic.current_time, annotations=PURE, structured_output=False)
