@@ -124,8 +124,9 @@ class _Progress:
             self.state = str(status.get("state", self.state))
             self.status_message = status.get("message")
             for data in (p.get("data") for p in (self.status_message or {}).get("parts") or []):
-                if isinstance(data, dict) and data.get("type") == "tool_call":
-                    return f"calling {data.get('name')}"
+                line = _progress_line(data) if isinstance(data, dict) else None
+                if line:
+                    return line
             return self.state.removeprefix("TASK_STATE_").lower().replace("_", "-")
         return None
 
@@ -163,6 +164,33 @@ class _Progress:
             "TASK_STATE_REJECTED": "rejected",
         }.get(self.state, "other")
         return InvokeResult(status=status, **common)
+
+
+def _progress_line(data: dict[str, Any]) -> str | None:
+    """The progress line for one DataPart of the agent's (or a sub-agent's) work: a tool
+    started, reported progress, finished or failed; the turn waits for the user."""
+    kind, name = data.get("type"), data.get("name")
+    who = f"{data['agent']}: " if data.get("agent") else ""
+    if kind == "tool_call":
+        waiting = data.get("status") == "pending"
+        return f"{who}{name} waits for approval" if waiting else f"{who}calling {name}"
+    if kind == "tool_result":
+        status = data.get("status")
+        if status == "success":
+            return f"{who}{name} finished"
+        if status == "denied":
+            return f"{who}{name} was denied"
+        return f"{who}{name} failed: {str(data.get('error', ''))[:160]}"
+    if kind == "tool_progress":
+        total = f"/{data['total']:g}" if isinstance(data.get("total"), int | float) else ""
+        amount = data.get("progress")
+        counted = f"{amount:g}{total}" if isinstance(amount, int | float) else "working"
+        return f"{who}{name}: {data.get('message') or counted}"
+    if kind == "input_required":
+        requests = [r for r in data.get("requests") or [] if isinstance(r, dict)]
+        tools = ", ".join(str(r.get("tool")) for r in requests if r.get("kind") != "question")
+        return f"waiting for approval: {tools}" if tools else "waiting for your answer"
+    return None
 
 
 def _message(
