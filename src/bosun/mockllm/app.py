@@ -104,6 +104,45 @@ def _summary(rule: Rule) -> str:
     return "; ".join(parts)
 
 
+class _Faulty(StreamingResponse):
+    """A response that breaks as the rule says: the connection closes after `cut_after`
+    body chunks without ending the body (the client sees a cut), or, after `stall_after`
+    chunks, nothing more comes until the client gives up (a read timeout mid-stream)."""
+
+    def __init__(
+        self,
+        chunks: AsyncIterator[bytes],
+        rule: Rule,
+        item: RecordedRequest,
+        recorder: Recorder,
+        headers: dict[str, str],
+        media_type: str | None = None,
+    ) -> None:
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        super().__init__(chunks, headers=headers, media_type=media_type)
+        self.rule, self.item, self.recorder = rule, item, recorder
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        limit = self.rule.cut_after if self.rule.cut_after is not None else self.rule.stall_after
+        sent = 0
+        async for chunk in self.body_iterator:
+            if sent >= (limit or 0):
+                break
+            data = chunk if isinstance(chunk, bytes) else str(chunk).encode()
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+            sent += 1
+        self.recorder.update(self.item, disconnected=True)
+        if self.rule.cut_after is not None:
+            log.info("cutting the connection after %d chunks (rule cut_after)", sent)
+            return  # returning without the last body message makes the server close it
+        log.info("stalling after %d chunks until the client leaves (rule stall_after)", sent)
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+
+
 def create_app(state: MockState) -> Starlette:
     """The ASGI app. One per server; `state` may be changed while it runs."""
     recorder, rules = state.recorder, state.rules
@@ -173,8 +212,16 @@ def create_app(state: MockState) -> Starlette:
         recorder.update(item, status=200)
         if not conv.stream:
             if api == "anthropic":
-                return JSONResponse(anthropic_wire.message(reply, conv.model), headers=headers)
-            return JSONResponse(openai_wire.completion(reply, conv.model), headers=headers)
+                answer = JSONResponse(anthropic_wire.message(reply, conv.model), headers=headers)
+            else:
+                answer = JSONResponse(openai_wire.completion(reply, conv.model), headers=headers)
+            if rule.cut_after is None and rule.stall_after is None:
+                return answer
+
+            async def whole() -> AsyncIterator[bytes]:
+                yield bytes(answer.body)
+
+            return _Faulty(whole(), rule, item, recorder, headers=dict(answer.headers))
         if api == "anthropic":
             events = anthropic_wire.stream(reply, conv.model, rule.stream_chunk_delay)
         else:
@@ -182,6 +229,8 @@ def create_app(state: MockState) -> Starlette:
             include_usage = bool(options.get("include_usage"))
             events = openai_wire.stream(reply, conv.model, include_usage, rule.stream_chunk_delay)
         headers["cache-control"] = "no-cache"
+        if rule.cut_after is not None or rule.stall_after is not None:
+            return _Faulty(events, rule, item, recorder, headers, media_type="text/event-stream")
         return StreamingResponse(
             _tracked(events, item), media_type="text/event-stream", headers=headers
         )

@@ -97,6 +97,10 @@ class Rule(_Strict):
     delay: float = Field(default=0.0, ge=0)  # seconds to wait before answering
     stream_chunk_delay: float = Field(default=0.0, ge=0)  # seconds between streamed chunks
     times: int | None = Field(default=None, ge=1)  # use at most this many times, then skip
+    # Faults (docs/mockllm.md): close the connection after N body chunks (0 = right after
+    # the headers), or send N chunks and then hang until the client gives up.
+    cut_after: int | None = Field(default=None, ge=0)
+    stall_after: int | None = Field(default=None, ge=0)
     usage: UsageOverride | None = None
 
     @model_validator(mode="after")
@@ -109,6 +113,10 @@ class Rule(_Strict):
             raise ValueError("a `default: true` rule matches everything; drop its `match` fields")
         if self.error is not None and self.status is None:
             self.status = 500
+        if self.cut_after is not None and self.stall_after is not None:
+            raise ValueError("give `cut_after` or `stall_after`, not both")
+        if self.status is not None and (self.cut_after, self.stall_after) != (None, None):
+            raise ValueError("an error rule (`status`) cannot also `cut_after`/`stall_after`")
         if self.status is not None:
             if self.text is not None or self.tool_calls:
                 raise ValueError("an error rule (`status`) cannot also give `text` or `tool_calls`")
