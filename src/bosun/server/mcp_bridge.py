@@ -1,7 +1,7 @@
 """/mcp: Bosun's agents as MCP tools, for Claude Code, Cursor and any MCP client.
 
 An MCP server (official `mcp` SDK, Streamable HTTP, stateless) with two tools:
-- `list_agents`: every agent, whether it is Ready and why not.
+- `list_agents`: every agent and AgentTeam, whether it is Ready and why not.
 - `invoke_agent(agent, task, session_id?)`: sends the task to the agent over A2A (the
   a2a-sdk client, found and checked like the A2A proxy does, sessions and tasks recorded
   the same way), reports progress notifications while the agent works, and returns the
@@ -33,7 +33,13 @@ from starlette.types import Receive, Scope, Send
 from bosun.server import governance
 from bosun.server.a2a_proxy import rewrite_card
 from bosun.server.a2a_record import Recorder, check_access
-from bosun.server.agent_lookup import AgentUnavailable, RoutableAgent, find_agent, not_ready_reason
+from bosun.server.agent_lookup import (
+    ROUTABLE_KINDS,
+    AgentUnavailable,
+    RoutableAgent,
+    find_agent,
+    not_ready_reason,
+)
 from bosun.server.auth import USER_HEADER, User
 from bosun.server.context import Context
 from bosun.server.errors import ServiceError, error_response
@@ -49,6 +55,7 @@ PAUSED_STATES = {"TASK_STATE_INPUT_REQUIRED", "TASK_STATE_AUTH_REQUIRED"}
 
 class AgentInfo(BaseModel):
     agent: str = Field(description="namespace/name: what invoke_agent takes")
+    kind: str = Field(default="Agent", description="Agent, or AgentTeam (invoked the same way)")
     description: str
     ready: bool
     why_not_ready: str | None = None
@@ -259,11 +266,13 @@ class McpBridge:
     async def list_agents(self, ctx: McpContext) -> list[AgentInfo]:
         context, _ = self._caller(ctx)
         out = []
-        for obj in await context.store.list("Agent"):
+        found = [o for kind in ROUTABLE_KINDS for o in await context.store.list(kind)]
+        for obj in found:
             why = not_ready_reason(obj)
             out.append(
                 AgentInfo(
                     agent=f"{obj.namespace}/{obj.name}",
+                    kind=obj.kind,
                     description=str((obj.body.get("spec") or {}).get("description", "")),
                     ready=why is None,
                     why_not_ready=why,
