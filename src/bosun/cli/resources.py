@@ -16,7 +16,7 @@ import typer
 
 SERVER_HELP = "Control plane URL (env BOSUN_SERVER; default http://127.0.0.1:8083)."
 TOKEN_HELP = "Bearer token for the control plane (env BOSUN_TOKEN)."
-KINDS_HELP = "agents, modelconfigs, remotemcpservers, mcpservers, secrets, configmaps"
+KINDS_HELP = "agents, agentteams, modelconfigs, remotemcpservers, mcpservers, secrets, configmaps"
 
 
 def register(app: typer.Typer) -> None:

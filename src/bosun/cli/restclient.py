@@ -23,10 +23,12 @@ KIND_NAMES: dict[str, tuple[str, ...]] = {
     "ModelConfig": ("modelconfigs", "modelconfig", "mc"),
     "RemoteMCPServer": ("remotemcpservers", "remotemcpserver", "rmcps", "rmcp"),
     "MCPServer": ("mcpservers", "mcpserver", "mcps"),
+    "AgentTeam": ("agentteams", "agentteam", "teams", "team"),
     "Secret": ("secrets", "secret"),
     "ConfigMap": ("configmaps", "configmap", "cm"),
 }
 # apply order: what others reference first (the API validates references on apply)
+# (an AgentTeam after its member Agents: its status is computed from theirs)
 APPLY_ORDER = ("Secret", "ConfigMap", "ModelConfig", "RemoteMCPServer", "MCPServer", "Agent")
 
 
@@ -145,12 +147,13 @@ def _error(response: httpx.Response) -> ApiError:
 
 
 def apply_order(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Referenced objects first; Agents after the Agents they use as tools."""
+    """Referenced objects first; Agents after the Agents they use as tools; teams last."""
     rank = {kind: i for i, kind in enumerate(APPLY_ORDER)}
     ordered = sorted(bodies, key=lambda b: rank.get(str(b.get("kind")), len(rank)))
     agents = [b for b in ordered if b.get("kind") == "Agent"]
-    others = [b for b in ordered if b.get("kind") != "Agent"]
-    return others + _agents_in_dependency_order(agents)
+    teams = [b for b in ordered if b.get("kind") == "AgentTeam"]
+    others = [b for b in ordered if b.get("kind") not in ("Agent", "AgentTeam")]
+    return others + _agents_in_dependency_order(agents) + teams
 
 
 def _agents_in_dependency_order(agents: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -183,6 +183,17 @@ def describe(obj: dict[str, Any]) -> str:
             if key == "discoveredTools":
                 names = [str(t.get("name")) for t in value or []]
                 lines.append(f"  Discovered Tools ({len(names)}): {', '.join(names)}")
+            elif key == "members":  # an AgentTeam's members and their states
+                rows = [["MEMBER", "STATE", "MESSAGE"]]
+                rows += [
+                    [
+                        f"{m.get('namespace')}/{m.get('name')}",
+                        str(m.get("state", "")),
+                        m.get("message") or "",
+                    ]
+                    for m in value or []
+                ]
+                lines += ["  Members:", _indent(table(rows), 4)]
             elif not isinstance(value, dict | list):
                 lines.append(f"  {key}: {value}")
         if conditions:
