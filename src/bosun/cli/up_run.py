@@ -306,7 +306,12 @@ async def _until_ready(url: str) -> None:
 def _routes_first(app: Any, router: Any) -> None:
     """Put a router's routes before any catch-all mount (e.g. the UI's static files)."""
     paths = {route.path for route in router.routes}
-    ours = [r for r in app.router.routes if getattr(r, "path", None) in paths]
+    # FastAPI >= 0.16x includes a router as one lazy entry holding `original_router`.
+    ours = [
+        r
+        for r in app.router.routes
+        if getattr(r, "path", None) in paths or getattr(r, "original_router", None) is router
+    ]
     rest = [r for r in app.router.routes if r not in ours]
     app.router.routes[:] = ours + rest
 
