@@ -21,6 +21,9 @@ TOKEN_FILE = f"{TOKEN_DIR}/token"
 """In a cluster: the pod's projected ServiceAccount token (audience AUDIENCE), re-read by
 the runtime for each request because the kubelet rotates it."""
 AUDIENCE = "bosun"
+DEFAULT_CONTROLPLANE = "http://bosun-controlplane.bosun-system:8083"
+"""The gateway's address when the translator is given none (validation, `bosun render`);
+the operator passes BOSUN_INTERNAL_URL and local mode its own URL."""
 TOKEN_SECONDS = 3600
 
 GatewayApi = Literal["openai", "anthropic"]

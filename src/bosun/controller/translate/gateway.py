@@ -50,13 +50,6 @@ def routed_api(
                 f"gateway ({contract.ROUTE_ANNOTATION}; supported: {supported})",
             )
         return None
-    if not route.controlplane_url:
-        errors.add(
-            path,
-            f"{where}: routing through the model gateway needs the control plane's URL "
-            "(BOSUN_INTERNAL_URL in a cluster)",
-        )
-        return None
     return api
 
 
@@ -68,8 +61,8 @@ def through_gateway(
     wiring: PodWiring,
 ) -> cfg.ModelSettings:
     """`settings` with the gateway's URL and the agent's credential in place of the key."""
-    assert route.controlplane_url is not None
-    url = contract.base_url(route.controlplane_url, route.namespace, route.agent, mc.name, api)
+    controlplane = route.controlplane_url or contract.DEFAULT_CONTROLPLANE
+    url = contract.base_url(controlplane, route.namespace, route.agent, mc.name, api)
     if not any(v["name"] == contract.TOKEN_VOLUME for v in wiring.volumes):
         wiring.volumes.append(
             {
