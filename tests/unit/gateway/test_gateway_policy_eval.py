@@ -143,3 +143,15 @@ def test_cel_rules_agree_with_python(spec: dict[str, Any], message: str | None) 
     with pytest.raises(ValidationError, match=message.split(" (")[0][:30]):
         pol(**spec)
     assert any(message[:30] in f for f in failures), failures
+
+
+def test_the_policy_examples_load_and_are_accepted() -> None:
+    from pathlib import Path
+
+    from bosun.api.manifests import load_manifests
+
+    examples = Path(__file__).resolve().parents[3] / "examples" / "policy"
+    loaded = load_manifests([examples])
+    assert loaded.errors == [] and len(loaded.of_kind("Policy")) == 2
+    for found in loaded.of_kind("Policy"):
+        assert check_policy(found) == []  # type: ignore[arg-type]
