@@ -102,7 +102,8 @@ async def main(seconds: float, rates: list[float]) -> None:
     (work / "script.yaml").write_text(SCRIPT)
     env = {**os.environ, "BOSUN_DATA_DIR": str(work / "data"), "BOSUN_SYNC_RESOURCES": "false"}
     bosun = [str(Path(sys.executable).parent / "bosun")]
-    llm = [*bosun, "mockllm", "--port", str(llm_port), "--quiet", "--script", str(work / "script.yaml")]
+    script = str(work / "script.yaml")
+    llm = [*bosun, "mockllm", "--port", str(llm_port), "--quiet", "--script", script]
     with (
         child(llm, env, work / "mockllm.log"),
         child([*bosun, "controlplane", "--port", str(cp_port), "--log-level", "warning"], env,
