@@ -52,7 +52,17 @@ def describe_failure(exc: BaseException, engine: Engine) -> str:
             f"{_short(exc)}. Try again in a moment."
         )
     if isinstance(exc, engine_errors.ModelConnectionError):
-        return f"The model provider could not be reached for model {model!r}: {_short(exc)}"
+        if exc.in_stream or exc.phase == "read":
+            # Not retried: part of the answer may already have reached the user.
+            return (
+                f"The model provider stopped answering mid-response for model {model!r} "
+                f"({_short(exc)}); the answer is incomplete. Send the message again: the "
+                "conversation so far is kept."
+            )
+        return (
+            f"The model provider could not be reached for model {model!r} (after retries): "
+            f"{_short(exc)}"
+        )
     if isinstance(exc, engine_errors.ModelHTTPError):
         return (
             f"The model provider answered HTTP {exc.status_code} for model {model!r} "

@@ -187,7 +187,7 @@ async def test_tools_serve_reports_progress_during_a_long_tool(slow_helm: dict[s
 async def test_mcp_bridge_passes_the_childs_progress_through(slow_helm: dict[str, str]) -> None:
     port = free_port()
     bosun = str(Path(sys.executable).with_name("bosun"))
-    bridge = subprocess.Popen(
+    bridge = subprocess.Popen(  # noqa: ASYNC220 (starts at once; nothing blocks)
         [bosun, "mcp-bridge", "--host", "127.0.0.1", "--port", str(port), "--",
          bosun, "tools", "serve", "--stdio"],
         env={**os.environ, **slow_helm}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
