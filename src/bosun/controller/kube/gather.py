@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bosun.api.agent import Agent
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
+from bosun.api.team import AgentTeam
 from bosun.controller.kube.context import Controller
 from bosun.controller.kube.index import Ref, references_of
 from bosun.controller.translate import References, agent_references
@@ -100,7 +101,9 @@ class Collector:
         )
 
 
-async def gather(ctl: Controller, owner: Agent | MCPServer, refs: set[Ref]) -> References:
+async def gather(
+    ctl: Controller, owner: Agent | MCPServer | AgentTeam, refs: set[Ref]
+) -> References:
     """References for translating `owner` (itself included among agents)."""
     collector = Collector(ctl)
     if isinstance(owner, Agent):

@@ -1,12 +1,12 @@
 """The operator's caches and dependency index, fed by kopf's watch events (no re-listing).
 
 Kept here, by (namespace, name):
-- the four Bosun kinds, as raw bodies;
+- the Bosun kinds (BOSUN_KINDS), as raw bodies;
 - Secrets as key -> sha256 of the value (values are never kept), ConfigMaps' data,
   Services' first port, and a summary of each Deployment owned by a Bosun kind;
 - dependencies: (kind, namespace, name) of a referenced object -> the Bosun objects that
   reference it (an Agent's ModelConfig, Secrets, ConfigMaps, tool servers, agents used as
-  tools; a ModelConfig's Secrets; a server's Secrets and ConfigMaps).
+  tools; a ModelConfig's Secrets; a server's Secrets and ConfigMaps; a team's members).
 
 Why not kopf indices: kopf blocks all handlers until every object seen at start is indexed,
 and its readiness check is a condition over one toggle per object that wakes every waiter on
@@ -35,6 +35,7 @@ from bosun.api import GROUP
 from bosun.api.agent import Agent
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
+from bosun.api.team import AgentTeam
 from bosun.controller.kube.client import KubeClient, KubeError
 from bosun.controller.kube.status import DeploymentState
 from bosun.controller.kube.workqueue import QueueKey
@@ -43,6 +44,7 @@ from bosun.controller.translate import (
     mcpserver_references,
     model_config_references,
     remote_mcp_server_references,
+    team_references,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ BOSUN_KINDS: dict[str, tuple[type[Any], Any]] = {
     "ModelConfig": (ModelConfig, model_config_references),
     "RemoteMCPServer": (RemoteMCPServer, remote_mcp_server_references),
     "MCPServer": (MCPServer, mcpserver_references),
+    "AgentTeam": (AgentTeam, team_references),
 }
 # Everything watched: kind -> apiVersion.
 WATCHED: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 Wiring: kopf watches (cluster-wide, or the listed namespaces) and keeps the indices
 (index.py); its event handlers queue keys (triggers.py); two work queues run the
-reconcilers (agent.py, modelconfig.py, mcpserver.py) and the tool discoveries
+reconcilers (agent.py, modelconfig.py, mcpserver.py, team.py) and the tool discoveries
 (remotemcpserver.py, discovery.py); a Lease decides which replica's queues run
 (leader.py). kopf writes nothing to the objects itself: no finalizers, no progress
 annotations (only indices and event handlers are registered), so GitOps tools see no
@@ -34,6 +34,7 @@ from bosun.controller.kube.modelconfig import reconcile_modelconfig
 from bosun.controller.kube.remotemcpserver import discover_server
 from bosun.controller.kube.settings import ControllerSettings
 from bosun.controller.kube.sink import LoggingSink, ReconcileSink
+from bosun.controller.kube.team import reconcile_team
 from bosun.controller.kube.triggers import Triggers, enqueue, watch_selectors
 from bosun.controller.kube.workqueue import QueueKey, WorkQueue
 
@@ -44,6 +45,7 @@ RECONCILERS: dict[str, Reconciler] = {
     "Agent": reconcile_agent,
     "ModelConfig": reconcile_modelconfig,
     "MCPServer": reconcile_mcpserver,
+    "AgentTeam": reconcile_team,
 }
 
 

@@ -3,7 +3,8 @@
 An event matters when what it changes matters: for Bosun's kinds the spec (generation),
 labels, annotations or deletion, not a status write (ours included, so no hot loop); for
 Secrets, ConfigMaps and Services their content (hashes, data, port); for Deployments owned
-by a Bosun kind their replica counts. A change queues the object itself and everything
+by a Bosun kind their replica counts; for an Agent also its Ready condition, which
+re-queues only the teams it is a member of. A change queues the object itself and everything
 that depends on it, transitively (Secret -> ModelConfig -> Agent -> parent Agent), and the
 owners of a changed or deleted owned object (so drift is undone and Ready follows the
 Deployment).
@@ -109,6 +110,18 @@ class Triggers:
             if key[0] == "MCPServer":
                 self.ctl.discoveries.add(key)  # rediscover now (it waits for Ready itself)
             self._cascade(key)
+        if key[0] == "Agent":
+            self._member_readiness(key, event, body)
+
+    def _member_readiness(self, key: QueueKey, event: Mapping[str, Any], body: kopf.Body) -> None:
+        """An Agent's Ready changed (a status write): its teams show their members' states."""
+        conditions = (body.get("status") or {}).get("conditions") or []
+        ready: dict[str, Any] = next((c for c in conditions if c.get("type") == "Ready"), {})
+        ready_key: QueueKey = ("AgentReady", key[1], key[2])
+        if self._changed(ready_key, event, [ready.get("status"), ready.get("message")]):
+            for dependent in self.ctl.cache.dependents(key):
+                if dependent[0] == "AgentTeam":
+                    enqueue(self.ctl, dependent)
 
     def _core(self, kind: str, event: Mapping[str, Any], body: kopf.Body, content: Any) -> None:
         self.ctl.cache.update(kind, event.get("type") == "DELETED", body)

@@ -71,6 +71,7 @@ def _member_key(team: AgentTeam, index: int) -> tuple[str, str]:
 
 def team_references(team: AgentTeam) -> set[Ref]:
     out: set[Ref] = {("Agent", *_member_key(team, i)) for i in range(len(team.spec.agents))}
+    out.add(("Agent", team.namespace, team.name))  # an Agent of the team's name is a clash
     if team.spec.selector is not None:
         out.add(("ModelConfig", team.namespace, team.spec.selector.model_config_))
     return out
