@@ -15,6 +15,7 @@ Routes:
     GET  /healthz                        200 while the process serves (liveness)
     GET  /readyz                         200 once the A2A service is built; 503 with the
                                          reason while starting or after it failed
+    GET  /metrics                        Prometheus metrics (bosun.runtime.metrics)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bosun.api.config import AgentConfig
+from bosun.runtime import telemetry
 from bosun.runtime.card import VERSION_HEADER, card_view, has_url, load_card
 
 log = logging.getLogger("bosun.runtime")
@@ -128,6 +130,8 @@ class Runtime:
                 # The engine (pydantic-ai, the provider SDK, the MCP client) imports on.
                 with contextlib.suppress(Exception):  # its failure is reported by the service
                     await self.service.engine()
+            # prometheus_client (~70 ms) now, off the path of the first turn and scrape.
+            await asyncio.to_thread(importlib.import_module, "bosun.runtime.metrics")
             settle_gc()
             release_free_memory()
 
@@ -166,6 +170,7 @@ def create_app(
     config = config or AgentConfig.load(config_dir)
     card = load_card(config_dir, config)
     runtime = Runtime(config, card, data_dir=data_dir, own_process=own_process)
+    telemetry.watch_agent(config)
     fixed_url = public_url or None
 
     async def agent_card(request: Request) -> Response:
@@ -203,8 +208,16 @@ def create_app(
                 },
                 status_code=503,
             )
-        response: Response = await service.dispatcher.handle_requests(request)
+        with telemetry.incoming_trace(request.headers):  # the turn joins the caller's trace
+            response: Response = await service.dispatcher.handle_requests(request)
         return response
+
+    async def metrics(request: Request) -> Response:
+        module = importlib.import_module("bosun.runtime.metrics")
+        from bosun.telemetry.exposition import render
+
+        body, content_type = render(module.REGISTRY)
+        return Response(body, media_type=content_type)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -222,6 +235,7 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

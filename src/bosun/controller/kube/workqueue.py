@@ -22,6 +22,8 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+from bosun.telemetry.controlplane import reconciled
+
 QueueKey = tuple[str, str, str]  # (kind, namespace, name)
 Handler = Callable[[QueueKey], Awaitable[float | None]]
 
@@ -139,11 +141,14 @@ class WorkQueue:
         while True:
             key = await self._next()
             self._processing.add(key)
+            outcome = "error"  # the reconciles metric (bosun.telemetry.controlplane)
             try:
                 again = await self._handler(key)
             except asyncio.CancelledError:
+                outcome = ""  # stopping: not a reconcile outcome
                 raise
             except Requeue as requeue:
+                outcome = "requeue"
                 logger.debug("%s %s/%s: %s", *key, requeue)
                 self._after(key, requeue.delay)
             except Exception as exc:
@@ -160,10 +165,13 @@ class WorkQueue:
                 )
                 self._after(key, delay)
             else:
+                outcome = "success"
                 self._failures.pop(key, None)
                 if again is not None:
                     self._after(key, again)
             finally:
+                if outcome:
+                    reconciled(key[0], outcome)
                 self.processed += 1
                 self._processing.discard(key)
                 if key in self._dirty:
