@@ -4,6 +4,9 @@ Routes: `<path>` (default /mcp) Streamable HTTP, both protocol eras; `/sse` + `/
 the legacy HTTP+SSE transport; `/healthz` 200 once the child's MCP session is initialized,
 503 with the reason otherwise. The child is started by the app's lifespan, so it is warm
 before the first request, and stopped when the app stops (SIGTERM / Ctrl-C included).
+Every path but /healthz checks Host and Origin (bosun.security.hosts: DNS-rebinding
+protection; 403 otherwise): loopback and IPs always, Service names when listening beyond
+loopback, and $BOSUN_ALLOWED_HOSTS / $BOSUN_ALLOWED_ORIGINS.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from typing import Any
 import anyio
 from mcp.server.sse import SseServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
-from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,13 +28,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bosun.mcpbridge.proxy import ForwardingServer
 from bosun.mcpbridge.supervisor import ChildSupervisor
+from bosun.security.hosts import HostGuard, HostPolicy
 
 logger = logging.getLogger("bosun.mcpbridge")
 
 SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 HEALTH_PATH = "/healthz"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def create_app(
@@ -41,14 +43,17 @@ def create_app(
     path: str = "/mcp",
     host: str = "127.0.0.1",
     wait_timeout: float = 15.0,
-) -> Starlette:
-    """The ASGI app; its lifespan runs `supervisor` (the child) for as long as it serves."""
+    hosts: HostPolicy | None = None,
+) -> ASGIApp:
+    """The ASGI app; its lifespan runs `supervisor` (the child) for as long as it serves.
+    `hosts`: the Host/Origin policy (default: for `host`, from the environment)."""
     forwarding = ForwardingServer(
         supervisor, name=f"bosun-mcp-bridge ({supervisor.argv[0]})", wait_timeout=wait_timeout
     )
-    security = _security_for(host)
-    manager = StreamableHTTPSessionManager(app=forwarding.server, security_settings=security)
-    sse = SseServerTransport(MESSAGES_PATH, security_settings=security)
+    # The SDK's own Host check stays off (no settings): HostGuard below does it, for both
+    # transports, with names that work in a pod too.
+    manager = StreamableHTTPSessionManager(app=forwarding.server)
+    sse = SseServerTransport(MESSAGES_PATH)
 
     async def sse_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -78,7 +83,8 @@ def create_app(
         Mount(MESSAGES_PATH, app=sse.handle_post_message),
         Route(HEALTH_PATH, endpoint=healthz, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return HostGuard(app, hosts or HostPolicy.for_bind(host), exempt=(HEALTH_PATH,))
 
 
 class _AsgiEndpoint:
@@ -89,18 +95,6 @@ class _AsgiEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
-
-
-def _security_for(host: str) -> TransportSecuritySettings | None:
-    # Same policy as the SDK's own apps: a loopback-only bridge refuses other Host headers
-    # (DNS rebinding from a browser); one listening on a pod IP is reached by Service name.
-    if host not in _LOOPBACK:
-        return None
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
-        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
-    )
 
 
 def run_bridge(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
@@ -109,5 +110,25 @@ async def serve_stdio(tools: ToolServer) -> None:
     await tools.server.run_stdio_async()
 
 
+def http_app(tools: ToolServer, host: str, path: str = "/mcp") -> Any:
+    """The Streamable HTTP app, behind the Host/Origin check (bosun.security.hosts: 403 for
+    a Host the server is not reached by; Service names allowed when `host` is not loopback;
+    $BOSUN_ALLOWED_HOSTS / $BOSUN_ALLOWED_ORIGINS add more). /healthz is not checked."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    from bosun.security.hosts import HostGuard, HostPolicy
+
+    app = tools.server.streamable_http_app(
+        streamable_http_path=path,
+        host=host,
+        # Off in the SDK (its loopback-only list would refuse Service names): HostGuard.
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    return HostGuard(app, HostPolicy.for_bind(host))
+
+
 async def serve_http(tools: ToolServer, host: str, port: int, path: str = "/mcp") -> None:
-    await tools.server.run_streamable_http_async(host=host, port=port, streamable_http_path=path)
+    import uvicorn
+
+    config = uvicorn.Config(http_app(tools, host, path), host=host, port=port, log_level="warning")
+    await uvicorn.Server(config).serve()
