@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,9 +39,11 @@ from bosun.server.a2a_record import (
 )
 from bosun.server.a2a_rest import RestCall, list_tasks, rest_call, rest_error
 from bosun.server.agent_lookup import AGENT_UNREACHABLE, AgentUnavailable, find_agent
+from bosun.server.audit_tap import AuditTap
 from bosun.server.auth import USER_HEADER, User
 from bosun.server.context import Context, Ctx, CurrentUser
 from bosun.server.errors import error_response
+from bosun.server.metrics import proxy_call
 from bosun.server.routes.common import NamePath, NamespacePath
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ _DROP_REQUEST = {
     "trailer", "transfer-encoding", "upgrade", "authorization", "cookie", "content-length",
     "accept-encoding", USER_HEADER.lower(),
 }  # fmt: skip
+FORBIDDEN_BY_ROLE = -32054  # the caller has no role in the agent's namespace (rbac.py)
 STREAM_METHODS = ("SendStreamingMessage", "SubscribeToTask", "message/stream", "tasks/resubscribe")
 _DROP_RESPONSE = {
     "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding",
@@ -188,9 +192,21 @@ async def forward(
     call = rest_call(request.method, path, parsed, request.query_params)  # HTTP+JSON: a2a_rest
     if call is not None:
         method = call.method
+    # Governance (metrics, audit log, roles): see metrics.py, audit_tap.py, auth/rbac.py.
+    started = time.perf_counter()
+    tap = AuditTap(ctx.audit, user=user.id, namespace=namespace, agent=name, method=method)
+    tap.request(parsed)
+    if not user.grants.can_read(namespace):
+        why = (
+            f"{user.id} may not call agents in namespace {namespace!r}: that needs the "
+            "viewer role there (or editor, or admin)"
+        )
+        _refused(tap, namespace, name, method, started, why)
+        return JSONResponse(rpc_error(request_id, FORBIDDEN_BY_ROLE, why))
     try:
         agent = await find_agent(ctx, namespace, name)
     except AgentUnavailable as exc:
+        _refused(tap, namespace, name, method, started, exc.message)
         return _unavailable(request_id, exc, call)
     # Policies (invokers, A2A between namespaces): governance.py, docs/policy.md
     denied = await governance.invoke_refusal(ctx, request, user, namespace, name)
@@ -203,6 +219,7 @@ async def forward(
         return JSONResponse(page if call else {"jsonrpc": "2.0", "id": request_id, "result": page})
     refusal = await check_access(ctx, user, agent, call.rpc if call is not None else parsed)
     if refusal is not None:
+        _refused(tap, namespace, name, method, started, refusal["error"]["message"])
         return rest_error(refusal) if call is not None else JSONResponse(refusal)
     if call is not None and call.body_changed():  # a contextId the proxy assigned
         body = json.dumps(parsed).encode()
@@ -224,9 +241,13 @@ async def forward(
     except httpx.HTTPError as exc:
         why = f"agent {namespace}/{name} is unreachable at {agent.url}: {type(exc).__name__}"
         log.warning("%s", why)
+        proxy_call(namespace, name, method, "unreachable", time.perf_counter() - started)
+        tap.finish("unreachable", why)
         unreachable = AgentUnavailable(AGENT_UNREACHABLE, "Unreachable", why)
         return _unavailable(request_id, unreachable, call)
-    recorder = Recorder(ctx, user, agent, count_usage=method in SEND_METHODS)
+    outcome = "ok" if upstream.status_code < 400 else f"error_{upstream.status_code}"
+    proxy_call(namespace, name, method, outcome, time.perf_counter() - started)
+    recorder = Recorder(ctx, user, agent, count_usage=method in SEND_METHODS, tap=tap)
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
         return StreamingResponse(
             _stream(upstream, recorder),
@@ -238,11 +259,20 @@ async def forward(
     finally:
         await upstream.aclose()
     await recorder.body(content)
+    tap.finish(None if outcome == "ok" else outcome)
     return Response(content, upstream.status_code, headers=_response_headers(upstream))
+
+
+def _refused(
+    tap: AuditTap, namespace: str, name: str, method: Any, started: float, why: str
+) -> None:
+    proxy_call(namespace, name, method, "refused", time.perf_counter() - started)
+    tap.finish("refused", why)
 
 
 async def _stream(upstream: httpx.Response, recorder: Recorder) -> AsyncIterator[bytes]:
     tap = SseTap()
+    broke = False
     try:
         async for chunk in upstream.aiter_raw():
             yield chunk  # first to the client, then look at it
@@ -250,7 +280,10 @@ async def _stream(upstream: httpx.Response, recorder: Recorder) -> AsyncIterator
                 await recorder.body(data.encode())
     except httpx.HTTPError as exc:
         # The agent went away mid-stream: end with a JSON-RPC error event, not a reset.
+        broke = True
         error = rpc_error(None, AGENT_UNREACHABLE, f"agent stream broke: {type(exc).__name__}")
         yield f"data: {json.dumps(error)}\n\n".encode()
     finally:
         await upstream.aclose()
+        if recorder.tap is not None:
+            recorder.tap.finish("stream_broken" if broke else None)

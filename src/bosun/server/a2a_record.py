@@ -155,8 +155,15 @@ class Recorder:
     """Records the sessions and task states seen in one proxied exchange."""
 
     def __init__(
-        self, ctx: Context, user: User, agent: RoutableAgent, *, count_usage: bool = True
+        self,
+        ctx: Context,
+        user: User,
+        agent: RoutableAgent,
+        *,
+        count_usage: bool = True,
+        tap: Any = None,
     ) -> None:
+        self.tap = tap  # audit_tap.AuditTap: sees each parsed result too (the audit log)
         self._ctx = ctx
         self._user = user
         self._agent = agent
@@ -166,6 +173,8 @@ class Recorder:
         self.last: Observation | None = None
 
     async def result(self, result: Any) -> None:
+        if self.tap is not None:
+            self.tap.event(result)
         seen = observe(result)
         if seen is None:
             return

@@ -28,13 +28,16 @@ from starlette.routing import Route
 from bosun import __version__
 from bosun.api.store import ResourceStore
 from bosun.gateway import routes as gateway_routes
+from bosun.security.hosts import HostPolicy
 from bosun.server import a2a_proxy, governance, mcp_bridge
+from bosun.server.audit import Auditor
 from bosun.server.auth import build_auth
 from bosun.server.auth.serviceaccount import ReviewFn
 from bosun.server.context import Context, Endpoint, default_endpoint
 from bosun.server.db import Database, Repositories
 from bosun.server.db.engine import safe_url
 from bosun.server.errors import error_response, install_error_handlers
+from bosun.server.metrics import HttpMetrics, metrics_route
 from bosun.server.readiness import Readiness
 from bosun.server.record_writer import RecordWriter
 from bosun.server.routes import ROUTERS
@@ -89,7 +92,7 @@ def create_app(
     settings = settings or Settings()
     auth = build_auth(settings, review=token_review)  # bad auth settings fail here, early
     resolve = endpoint or default_endpoint(settings.agent_port)
-    bridge = mcp_bridge.McpBridge()
+    bridge = mcp_bridge.McpBridge(host_policy(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -128,8 +131,12 @@ def create_app(
                 http_streams=http_streams,
             )
             ctx.writer = RecordWriter(ctx.repos)
+            ctx.audit = Auditor(settings, ctx.repos)  # governance: audit log (audit.py)
+            ctx.audit.start(ctx.writer)
+            stack.callback(ctx.audit.close)  # after the writer's last batch (LIFO)
             ctx.writer.start()
             stack.push_async_callback(ctx.writer.close)
+            _start_tracing(stack)
             app.state.ctx = ctx
             await stack.enter_async_context(bridge.running(ctx))
             # governance: the model gateway and Policy enforcement (governance.py)
@@ -165,6 +172,9 @@ def create_app(
     app.add_exception_handler(Exception, on_unexpected)
     for router in ROUTERS:
         app.include_router(router)
+    if settings.metrics:  # governance: Prometheus metrics (metrics.py)
+        app.router.routes.append(Route("/metrics", metrics_route, methods=["GET"]))
+        app.add_middleware(HttpMetrics)
     app.include_router(a2a_proxy.router)
     app.include_router(gateway_routes.build_router())  # /gateway/... (docs/gateway.md)
     endpoint_mcp = bridge.asgi_app()
@@ -172,6 +182,33 @@ def create_app(
         app.router.routes.append(Route(path, endpoint_mcp, methods=["GET", "POST", "DELETE"]))
     mount_ui(app)  # last: its catch-all must not shadow any route above
     return app
+
+
+def host_policy(settings: Settings) -> HostPolicy:
+    """Host/Origin checks of /mcp (security/hosts.py): cluster mode accepts Service names,
+    and the host of BOSUN_PUBLIC_URL is always accepted."""
+    from urllib.parse import urlsplit
+
+    from bosun.security.hosts import parse_list
+
+    hosts = parse_list(settings.allowed_hosts)
+    origins = parse_list(settings.allowed_origins)
+    if settings.public_url:
+        public = urlsplit(settings.public_url)
+        if public.hostname:
+            hosts.append(public.hostname)
+            origins.append(f"{public.scheme}://{public.netloc}")
+    bind = "0.0.0.0" if settings.mode == "cluster" else "127.0.0.1"
+    return HostPolicy.for_bind(bind, allowed_hosts=hosts, allowed_origins=origins)
+
+
+def _start_tracing(stack: contextlib.AsyncExitStack) -> None:
+    """OTLP export of the control plane's spans when OTEL_EXPORTER_OTLP_* asks for it."""
+    from bosun.telemetry.tracing import setup_tracing
+
+    provider = setup_tracing("bosun-controlplane", {"bosun.component": "controlplane"})
+    if provider is not None:
+        stack.callback(provider.shutdown)  # flushes what is pending
 
 
 def _background(coro: Any, name: str) -> Any:

@@ -20,6 +20,7 @@ from bosun.server.errors import Unavailable
 from bosun.server.settings import Settings
 
 if TYPE_CHECKING:
+    from bosun.server.audit import Auditor
     from bosun.server.record_writer import RecordWriter
     from bosun.server.sync import StoreMirror
 
@@ -51,6 +52,7 @@ class Context:
     http_streams: httpx.AsyncClient  # for SSE: see app.proxy_client
     writer: RecordWriter = None  # type: ignore[assignment]  # set by app.py at start
     mirror: StoreMirror | None = None
+    audit: Auditor = None  # type: ignore[assignment]  # set by app.py at start (audit.py)
 
     async def namespaces(self) -> list[str]:
         lister: Any = getattr(self.store, "list_namespaces", None)

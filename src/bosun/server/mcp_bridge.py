@@ -10,7 +10,8 @@ An MCP server (official `mcp` SDK, Streamable HTTP, stateless) with two tools:
   `approve` / `reject` naming the call ids.
 
 Requests are authenticated like the REST API (bearer token) before the MCP server sees
-them; the tools read the caller from the request.
+them; the tools read the caller from the request. Before that, Host and Origin are checked
+(security/hosts.py, DNS-rebinding protection): 403 for a name the server is not reached by.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from bosun.security.hosts import HostPolicy, refusal
 from bosun.server import governance
 from bosun.server.a2a_proxy import rewrite_card
 from bosun.server.a2a_record import Recorder, check_access
@@ -40,6 +42,7 @@ from bosun.server.agent_lookup import (
     find_agent,
     not_ready_reason,
 )
+from bosun.server.audit_tap import AuditTap
 from bosun.server.auth import USER_HEADER, User
 from bosun.server.context import Context
 from bosun.server.errors import ServiceError, error_response
@@ -222,8 +225,9 @@ def _message(
 
 
 class McpBridge:
-    def __init__(self) -> None:
+    def __init__(self, hosts: HostPolicy | None = None) -> None:
         self._ctx: Context | None = None
+        self.hosts = hosts or HostPolicy.for_bind("127.0.0.1")
         with _logging_left_alone():
             self.server: MCPServer = MCPServer(
                 name="bosun",
@@ -241,7 +245,7 @@ class McpBridge:
         self.server.streamable_http_app(
             streamable_http_path="/mcp",
             stateless_http=True,
-            # Host/Origin checks are the front door's job; auth is ours (asgi below).
+            # Host/Origin checks are ours (security/hosts.py, in _McpEndpoint), as is auth.
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
 
@@ -264,10 +268,12 @@ class McpBridge:
         return self._ctx, user
 
     async def list_agents(self, ctx: McpContext) -> list[AgentInfo]:
-        context, _ = self._caller(ctx)
+        context, user = self._caller(ctx)
         out = []
         found = [o for kind in ROUTABLE_KINDS for o in await context.store.list(kind)]
         for obj in found:
+            if not user.grants.can_read(obj.namespace):
+                continue  # roles (auth/rbac.py): only agents the caller may call
             why = not_ready_reason(obj)
             out.append(
                 AgentInfo(
@@ -293,6 +299,11 @@ class McpBridge:
     ) -> InvokeResult:
         context, user = self._caller(ctx)
         namespace, name = split_agent_ref(agent)
+        if not user.grants.can_read(namespace):
+            raise ToolError(
+                f"{user.id} may not call agents in namespace {namespace!r}: that needs the "
+                "viewer role there (or editor, or admin)"
+            )
         try:
             target = await find_agent(context, namespace, name)
         except AgentUnavailable as exc:
@@ -307,18 +318,28 @@ class McpBridge:
         message = _message(task, session_id, task_id, approve or [], reject or [], answers or {})
         request_json = {"jsonrpc": "2.0", "id": 1, "method": "SendMessage",
                         "params": {"message": message}}  # fmt: skip
-        refusal = await check_access(context, user, target, request_json)
-        if refusal is not None:
-            raise ToolError(refusal["error"]["message"])
+        tap = AuditTap(context.audit, user=user.id, namespace=namespace, agent=name,
+                       method="SendStreamingMessage", via="mcp")  # fmt: skip
+        tap.request(request_json)
+        denied = await check_access(context, user, target, request_json)
+        if denied is not None:
+            tap.finish("refused", denied["error"]["message"])
+            raise ToolError(denied["error"]["message"])
         progress = _Progress()
-        recorder = Recorder(context, user, target)
+        recorder = Recorder(context, user, target, tap=tap)
         step = 0
-        async for event in self._stream(context, user, target, message):
-            await recorder.result(event)
-            line = progress.add(event)
-            if line:
-                step += 1
-                await ctx.report_progress(step, None, line)
+        try:
+            async for event in self._stream(context, user, target, message):
+                await recorder.result(event)
+                line = progress.add(event)
+                if line:
+                    step += 1
+                    await ctx.report_progress(step, None, line)
+        except Exception as exc:
+            tap.finish("error", type(exc).__name__)
+            raise
+        finally:
+            tap.finish()
         return progress.result(f"{namespace}/{name}")
 
     async def _stream(
@@ -379,6 +400,11 @@ class _McpEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = self._bridge._ctx
+        if scope["type"] == "http":
+            reason = self._bridge.hosts.check(Request(scope).headers)
+            if reason is not None:
+                await refusal(reason)(scope, receive, send)
+                return
         if scope["type"] != "http" or ctx is None:
             response = error_response(503, "unavailable", "the control plane is starting")
             await response(scope, receive, send)

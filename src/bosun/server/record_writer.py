@@ -11,7 +11,8 @@ replicas, what an agent records first is unowned until the claim adopts it (db/s
 UNOWNED).
 
 Started and stopped by app.py; `drain()` waits until everything submitted is written
-(tests and shutdown).
+(tests and shutdown). Other record types ride the same queue through `handlers` (type ->
+async function taking a batch of them): the audit log (audit.py) is one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,12 +57,13 @@ class RecordWriter:
     _task: asyncio.Task[None] | None = None
     _pending: dict[str, str] = field(default_factory=dict)  # session id -> owner, unwritten
     dropped: int = 0
+    handlers: dict[type, Callable[[list[Any]], Awaitable[None]]] = field(default_factory=dict)
 
     def start(self) -> None:
         self._idle.set()
         self._task = asyncio.create_task(self._run(), name="record writer")
 
-    def submit(self, item: Item) -> None:
+    def submit(self, item: Item | Any) -> None:
         if self._queue.qsize() >= MAX_QUEUED:
             self.dropped += 1
             if self.dropped % 1000 == 1:
@@ -107,6 +110,13 @@ class RecordWriter:
         claims = [i for i in batch if isinstance(i, SessionClaim)]
         tasks = [(i.write, i.scope) for i in batch if isinstance(i, TaskRecord)]
         usage = [i.fields for i in batch if isinstance(i, UsageRecord)]
+        for kind, handler in self.handlers.items():
+            items = [i for i in batch if type(i) is kind]
+            if items:
+                try:
+                    await handler(items)
+                except Exception:  # one kind failing must not lose the others
+                    log.exception("could not record %d %s", len(items), kind.__name__)
         if claims:
             try:
                 await self.repos.sessions.create_many(claims)

@@ -96,6 +96,36 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="Seconds a namespace's Policies are cached."
     )
 
+    # --- governance: authorization, audit, metrics, MCP Host/Origin (docs/api.md) -------
+    rbac: str | None = Field(
+        default=None,
+        description='Roles as JSON: {"admin": [...], "editor": {"ns": [...]}, "viewer": '
+        "[...]} (auth/rbac.py). Unset: admins are BOSUN_ADMINS, everyone else a viewer.",
+    )
+    audit_stdout: bool | None = Field(
+        default=None,
+        description="Audit records as JSON lines on stdout. Default: on in cluster mode.",
+    )
+    audit_file: Path | None = Field(
+        default=None, description="Also append the audit JSON lines to this file."
+    )
+    audit_bodies: bool = Field(
+        default=False,
+        description="Put prompts, answers and tool arguments in audit records (off: never).",
+    )
+    metrics: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    allowed_hosts: str | None = Field(
+        default=None,
+        description="Extra Host names /mcp accepts (comma-separated or JSON list; "
+        "*.example.com, * for any). Loopback, IPs and, in cluster mode, Service names are "
+        "always accepted; so is the host of public_url.",
+    )
+    allowed_origins: str | None = Field(
+        default=None,
+        description="Browser Origins /mcp accepts besides loopback and its own host "
+        "(comma-separated or JSON list; * for any).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str | None) -> str | None:
@@ -123,3 +153,9 @@ class Settings(BaseSettings):
         if self.service_account_auth is None:
             return self.mode == "cluster"
         return self.service_account_auth
+
+    @property
+    def audit_to_stdout(self) -> bool:
+        if self.audit_stdout is None:
+            return self.mode == "cluster"
+        return self.audit_stdout

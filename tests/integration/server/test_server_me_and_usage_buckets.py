@@ -22,6 +22,7 @@ async def test_me_in_auth_mode_none(plane: Plane) -> None:
         "kind": "user",
         "groups": [],
         "admin": True,
+        "roles": ["admin"],
         "auth": "none",
     }
     named = await plane.http.get("/api/me", headers={"X-Bosun-User": "alice"})
@@ -56,6 +57,8 @@ async def test_me_in_token_mode(token_plane: Plane) -> None:
     )
     bob = (await http.get("/api/me", headers={"Authorization": "Bearer tok-bob"})).json()
     assert (bob["user"], bob["groups"], bob["admin"]) == ("bob", ["dev", "ops"], True)
+    # Roles (auth/rbac.py): without BOSUN_RBAC admins are admins, everyone else a viewer.
+    assert (alice["roles"], bob["roles"]) == (["viewer:*"], ["admin"])
     assert "tok-bob" not in str(bob)
 
 

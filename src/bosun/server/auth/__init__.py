@@ -5,7 +5,8 @@
 - token: static tokens from a file (tokens.py); oidc: JWTs against a JWKS (oidc.py).
 - ServiceAccount tokens (serviceaccount.py) are accepted in addition, in cluster mode.
 
-`Auth.current_user` is the FastAPI dependency every /api route uses.
+`Auth.current_user` is the FastAPI dependency every /api route uses; it also attaches the
+caller's roles (rbac.py: viewer, editor per namespace, admin) as `User.grants`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import Request
 
 from bosun.server.auth.base import USER_HEADER, Authenticator, User
 from bosun.server.auth.oidc import OIDCAuthenticator
+from bosun.server.auth.rbac import Rbac
 from bosun.server.auth.serviceaccount import ReviewFn, ServiceAccountAuthenticator
 from bosun.server.auth.tokens import StaticTokens
 from bosun.server.errors import InvalidInput, Unauthorized
@@ -48,9 +50,11 @@ class Auth:
         authenticators: Sequence[Authenticator],
         *,
         default_user: User | None = None,
+        rbac: Rbac | None = None,
     ) -> None:
         self._authenticators = list(authenticators)
         self._default = default_user  # set only in mode none
+        self.rbac = rbac or Rbac(everyone_admin=default_user is not None)
 
     @property
     def enabled(self) -> bool:
@@ -77,15 +81,17 @@ class Auth:
         user = await self.user_for_token(_bearer(request))
         acting_for = _acting_for(request)
         if acting_for is not None and user.trusted:
-            return user.acting_for(acting_for)
-        return user
+            user = user.acting_for(acting_for)
+        return user.with_grants(self.rbac.grants(user))
 
 
 def build_auth(settings: Settings, *, review: ReviewFn | None = None) -> Auth:
     admins = frozenset(settings.admins)
     authenticators: list[Authenticator] = []
     if settings.auth == "none":
-        return Auth([], default_user=User(settings.default_user, admin=True, trusted=True))
+        default = User(settings.default_user, admin=True, trusted=True)
+        return Auth([], default_user=default, rbac=Rbac(everyone_admin=True))
+    rbac = Rbac.parse(settings.rbac, admins=admins)  # a bad mapping fails at start
     if settings.auth == "token":
         if settings.token_file is None:
             raise ValueError("auth mode token needs BOSUN_TOKEN_FILE")
@@ -107,7 +113,7 @@ def build_auth(settings: Settings, *, review: ReviewFn | None = None) -> Auth:
         authenticators.append(
             ServiceAccountAuthenticator(review, audience=settings.service_account_audience)
         )
-    return Auth(authenticators)
+    return Auth(authenticators, rbac=rbac)
 
 
 __all__ = ["USER_HEADER", "Auth", "User", "build_auth"]

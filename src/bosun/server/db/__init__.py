@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bosun.server.db.agents import AgentsRepo
+from bosun.server.db.audit import AuditRepo
 from bosun.server.db.engine import Database
 from bosun.server.db.feedback import FeedbackRepo
 from bosun.server.db.resources import ResourcesRepo
@@ -29,6 +30,7 @@ class Repositories:
     feedback: FeedbackRepo
     usage: UsageRepo
     resources: ResourcesRepo
+    audit: AuditRepo
 
     @classmethod
     def of(cls, db: Database) -> Repositories:
@@ -40,6 +42,7 @@ class Repositories:
             feedback=FeedbackRepo(db),
             usage=UsageRepo(db),
             resources=ResourcesRepo(db),
+            audit=AuditRepo(db),
         )
 
 

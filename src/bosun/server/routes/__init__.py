@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from bosun.server.routes import (
     agents,
+    audit,
     feedback,
     health,
     me,
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     feedback.router,
     usage.router,
     me.router,
+    audit.router,
 )

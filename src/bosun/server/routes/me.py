@@ -24,6 +24,10 @@ class Me(BaseModel):
     kind: Literal["user", "agent"]
     groups: list[str]
     admin: bool = Field(description="sees every user's usage")
+    roles: list[str] = Field(
+        default_factory=list,
+        description="admin, editor:<namespace> or viewer:<namespace> (* = every namespace)",
+    )
     auth: AuthMode = Field(description="the server's auth mode")
 
 
@@ -34,5 +38,6 @@ async def me(ctx: Ctx, user: CurrentUser) -> Me:
         kind=user.kind,
         groups=list(user.groups),
         admin=user.admin,
+        roles=user.grants.roles(),
         auth=ctx.settings.auth,
     )

@@ -15,6 +15,8 @@ from pydantic import Field, SecretStr
 from bosun.api.modelconfig import ModelConfig
 from bosun.api.store import StoredObject
 from bosun.server import objects
+from bosun.server.audit import authorize_change, changed
+from bosun.server.auth.rbac import readable, require_read
 from bosun.server.context import Context, Ctx, CurrentUser
 from bosun.server.errors import ERROR_RESPONSES
 from bosun.server.routes.common import Items, NamePath, NamespacePath
@@ -92,33 +94,46 @@ async def _write(
 
 @router.get("")
 async def list_modelconfigs(
-    ctx: Ctx, _: CurrentUser, namespace: str | None = Query(default=None, max_length=63)
+    ctx: Ctx, user: CurrentUser, namespace: str | None = Query(default=None, max_length=63)
 ) -> Items:
-    return Items(items=[objects.public(o) for o in await ctx.store.list("ModelConfig", namespace)])
+    found = await ctx.store.list("ModelConfig", namespace)
+    allowed = set(readable(user, {o.namespace for o in found}))
+    return Items(items=[objects.public(o) for o in found if o.namespace in allowed])
 
 
 @router.get("/{namespace}/{name}")
 async def get_modelconfig(
-    ctx: Ctx, _: CurrentUser, namespace: NamespacePath, name: NamePath
+    ctx: Ctx, user: CurrentUser, namespace: NamespacePath, name: NamePath
 ) -> dict[str, Any]:
+    require_read(user, namespace, f"ModelConfig {namespace}/{name}")
     return objects.public(await objects.get(ctx, "ModelConfig", namespace, name))
 
 
 @router.post("", status_code=201)
-async def create_modelconfig(ctx: Ctx, _: CurrentUser, body: ModelConfigInput) -> dict[str, Any]:
-    return objects.public(await _write(ctx, body, None))
+async def create_modelconfig(
+    ctx: Ctx, user: CurrentUser, body: ModelConfigInput
+) -> dict[str, Any]:
+    authorize_change(ctx, user, "create", "ModelConfig", body.namespace, body.name)
+    stored = await _write(ctx, body, None)
+    changed(ctx, user, "create", "ModelConfig", body.namespace, body.name)
+    return objects.public(stored)
 
 
 @router.put("/{namespace}/{name}")
 async def update_modelconfig(
-    ctx: Ctx, _: CurrentUser, namespace: NamespacePath, name: NamePath, body: ModelConfigInput
+    ctx: Ctx, user: CurrentUser, namespace: NamespacePath, name: NamePath, body: ModelConfigInput
 ) -> dict[str, Any]:
-    return objects.public(await _write(ctx, body, (namespace, name)))
+    authorize_change(ctx, user, "update", "ModelConfig", namespace, name)
+    stored = await _write(ctx, body, (namespace, name))
+    changed(ctx, user, "update", "ModelConfig", namespace, name)
+    return objects.public(stored)
 
 
 @router.delete("/{namespace}/{name}", status_code=204)
 async def delete_modelconfig(
-    ctx: Ctx, _: CurrentUser, namespace: NamespacePath, name: NamePath
+    ctx: Ctx, user: CurrentUser, namespace: NamespacePath, name: NamePath
 ) -> Response:
+    authorize_change(ctx, user, "delete", "ModelConfig", namespace, name)
     await objects.delete(ctx, "ModelConfig", namespace, name)
+    changed(ctx, user, "delete", "ModelConfig", namespace, name)
     return Response(status_code=204)

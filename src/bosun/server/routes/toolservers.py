@@ -14,6 +14,8 @@ from fastapi import APIRouter, Body, Query, Response
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.store import StoredObject
 from bosun.server import objects
+from bosun.server.audit import authorize_change, changed
+from bosun.server.auth.rbac import readable, require_read
 from bosun.server.context import Context, Ctx, CurrentUser
 from bosun.server.db.records import Tool
 from bosun.server.errors import ERROR_RESPONSES, ConflictError, InvalidInput, NotFoundError
@@ -62,14 +64,16 @@ async def _find(ctx: Context, namespace: str, name: str, kind: str | None) -> St
 @router.get("/api/toolservers")
 async def list_toolservers(
     ctx: Ctx,
-    _: CurrentUser,
+    user: CurrentUser,
     namespace: str | None = Query(default=None, max_length=63),
     kind: ServerKind | None = None,
 ) -> Items:
     items: list[dict[str, Any]] = []
     for candidate in KINDS:
         if kind is None or kind == candidate:
-            items += [objects.public(o) for o in await ctx.store.list(candidate, namespace)]
+            found = await ctx.store.list(candidate, namespace)
+            allowed = set(readable(user, {o.namespace for o in found}))
+            items += [objects.public(o) for o in found if o.namespace in allowed]
     items.sort(key=lambda o: (o["metadata"].get("namespace"), o["metadata"]["name"], o["kind"]))
     return Items(items=items)
 
@@ -77,45 +81,57 @@ async def list_toolservers(
 @router.get("/api/toolservers/{namespace}/{name}")
 async def get_toolserver(
     ctx: Ctx,
-    _: CurrentUser,
+    user: CurrentUser,
     namespace: NamespacePath,
     name: NamePath,
     kind: ServerKind | None = None,
 ) -> dict[str, Any]:
+    require_read(user, namespace, f"tool server {namespace}/{name}")
     return objects.public(await _find(ctx, namespace, name, kind))
 
 
 @router.post("/api/toolservers", status_code=201)
-async def create_toolserver(ctx: Ctx, _: CurrentUser, body: ServerBody) -> dict[str, Any]:
-    return objects.public(await objects.create(ctx, _parse(body)))
+async def create_toolserver(ctx: Ctx, user: CurrentUser, body: ServerBody) -> dict[str, Any]:
+    server = _parse(body)
+    authorize_change(ctx, user, "create", server.kind, server.namespace, server.name)
+    created = await objects.create(ctx, server)
+    changed(ctx, user, "create", server.kind, server.namespace, server.name)
+    return objects.public(created)
 
 
 @router.put("/api/toolservers/{namespace}/{name}")
 async def update_toolserver(
-    ctx: Ctx, _: CurrentUser, namespace: NamespacePath, name: NamePath, body: ServerBody
+    ctx: Ctx, user: CurrentUser, namespace: NamespacePath, name: NamePath, body: ServerBody
 ) -> dict[str, Any]:
-    return objects.public(await objects.replace(ctx, _parse(body), namespace, name))
+    server = _parse(body)
+    authorize_change(ctx, user, "update", server.kind, namespace, name)
+    replaced = await objects.replace(ctx, server, namespace, name)
+    changed(ctx, user, "update", server.kind, namespace, name)
+    return objects.public(replaced)
 
 
 @router.delete("/api/toolservers/{namespace}/{name}", status_code=204)
 async def delete_toolserver(
     ctx: Ctx,
-    _: CurrentUser,
+    user: CurrentUser,
     namespace: NamespacePath,
     name: NamePath,
     kind: ServerKind | None = None,
 ) -> Response:
+    authorize_change(ctx, user, "delete", kind or "tool server", namespace, name)
     found = await _find(ctx, namespace, name, kind)
     await objects.delete(ctx, found.kind, namespace, name)
+    changed(ctx, user, "delete", found.kind, namespace, name)
     return Response(status_code=204)
 
 
 @router.get("/api/tools", tags=["tools"])
 async def list_tools(
     ctx: Ctx,
-    _: CurrentUser,
+    user: CurrentUser,
     namespace: str | None = Query(default=None, max_length=63),
     server: str | None = Query(default=None, max_length=253),
 ) -> list[Tool]:
     """Tools discovered on tool servers, with their description and server."""
-    return await ctx.repos.toolservers.tools(namespace=namespace, server=server)
+    tools = await ctx.repos.toolservers.tools(namespace=namespace, server=server)
+    return [t for t in tools if user.grants.can_read(t.server_namespace)]
