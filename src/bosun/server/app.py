@@ -37,6 +37,7 @@ from bosun.server.context import Context, Endpoint, default_endpoint
 from bosun.server.db import Database, Repositories
 from bosun.server.db.engine import safe_url
 from bosun.server.errors import error_response, install_error_handlers
+from bosun.server.limits import RequestLimits
 from bosun.server.metrics import HttpMetrics, metrics_route
 from bosun.server.readiness import Readiness
 from bosun.server.record_writer import RecordWriter
@@ -175,6 +176,7 @@ def create_app(
     if settings.metrics:  # governance: Prometheus metrics (metrics.py)
         app.router.routes.append(Route("/metrics", metrics_route, methods=["GET"]))
         app.add_middleware(HttpMetrics)
+    app.add_middleware(RequestLimits)  # outermost: body/header/parts/streams (limits.py)
     app.include_router(a2a_proxy.router)
     app.include_router(gateway_routes.build_router())  # /gateway/... (docs/gateway.md)
     endpoint_mcp = bridge.asgi_app()
