@@ -7,6 +7,7 @@ control plane; the only check is `not_a_server_error`. Bounded to ~25 s.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from pathlib import Path
 
@@ -33,4 +34,8 @@ async def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
     await db.close()
     report = output.decode()
     assert process.returncode == 0, report[-4000:]
-    assert " passed" in report and "failed" not in report.split("SUMMARY")[-1], report[-2000:]
+    # The verdict is the "Test cases:" line; warnings (e.g. the model gateway's routes
+    # answering only 401 without an agent's credential) are not failures.
+    cases = re.search(r"Test cases:\s*\n\s*(.+)", report.split("SUMMARY")[-1])
+    assert cases and " passed" in cases.group(1), report[-2000:]
+    assert not re.search(r"fail|error", cases.group(1)), report[-2000:]
