@@ -77,13 +77,20 @@ class RecordedRequest:
         return asdict(self)
 
 
-class Recorder:
-    """Thread-safe list of RecordedRequest (the server thread writes, tests read)."""
+KEEP = 5000
+"""Requests kept: the oldest are dropped beyond this, so a long-running mock (`bosun up
+--mock-llm`, a soak) does not grow without bound (bench/soak.py found it: ~9 KB each)."""
 
-    def __init__(self) -> None:
+
+class Recorder:
+    """Thread-safe list of the last `keep` RecordedRequests (the server thread writes,
+    tests read)."""
+
+    def __init__(self, keep: int = KEEP) -> None:
         self._lock = threading.Lock()
         self._items: list[RecordedRequest] = []
         self._seq = 0
+        self._keep = keep
 
     def add(
         self,
@@ -98,6 +105,8 @@ class Recorder:
             self._seq += 1
             item = RecordedRequest(self._seq, time.time(), method, path, query, shown, prints, body)
             self._items.append(item)
+            if len(self._items) > self._keep:
+                del self._items[: len(self._items) - self._keep]
         return item
 
     def update(self, item: RecordedRequest, **changes: Any) -> None:
