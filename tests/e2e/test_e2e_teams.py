@@ -26,6 +26,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from typer.testing import CliRunner
 
+from bosun.api.manifests import load_manifests
 from bosun.cli.a2a_session import Conversation, Finished, ToolEvent
 from bosun.cli.main import app
 from bosun.controller.local.ports import free_port
@@ -139,8 +140,24 @@ def test_the_shared_v1alpha1_manifests_validate_and_the_team_renders(tmp_path: P
     checked = runner.invoke(app, ["validate", "--external-refs", "-f", str(SHARED_TEAM)])
     assert checked.exit_code == 0, checked.output
     assert "0 error(s)" in checked.output
-    # the v1alpha1 Agent, ModelConfig and Tool are read, and what does not carry over is said
-    assert "converted from kagent.dev/v1alpha1" in checked.output
+    # the v1alpha1 Agent, ModelConfig and Tool are read (converted), none refused; what is
+    # left are references to objects the write-up does not include (warnings)
+    assert "unknown field" not in checked.output and "not served" not in checked.output
+    assert 'ModelConfig "ai-agents/gpt4-config" not found' in checked.output
+    manifests = load_manifests([SHARED_TEAM])
+    kinds = sorted((r.kind, r.api_version) for r in manifests.resources)
+    assert kinds == [
+        ("Agent", "kagent.dev/v1alpha2"),
+        ("AgentTeam", "kagent.dev/v1alpha1"),
+        ("ModelConfig", "kagent.dev/v1alpha2"),
+    ]
+    (agent,) = manifests.of_kind("Agent")
+    (tools,) = agent.spec.declarative.tools
+    assert tools.mcp_server.tool_names == [
+        "k8s_get_resources",
+        "k8s_describe_resource",
+        "k8s_get_pod_logs",
+    ]
     # the team with its members (examples/teams) renders to one workload
     members = [str(EXAMPLES / "agents.yaml"), str(EXAMPLES / "modelconfig.yaml")]
     team_only = tmp_path / "team.yaml"

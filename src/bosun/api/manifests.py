@@ -3,6 +3,12 @@
 Used by `bosun validate/render/apply`, the control plane's local store and tests. A problem
 names the file, the document, the object and the field path in kubectl's notation
 (`spec.declarative.tools[0].mcpServer`), never a traceback.
+
+kagent.dev/v1alpha1 Agents and ModelConfigs are converted to v1alpha2 as they are read
+(bosun.api.v1alpha1_convert), with a warning per field not carried over (the converted
+object's annotations say where it came from); v1alpha1 Tools are read only to convert the
+Agents of the same set that name them (they are not stored), with a warning when one
+cannot run.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bosun.api import agent, mcpserver, modelconfig, policy, team
+from bosun.api import agent, mcpserver, modelconfig, policy, team, v1alpha1
+from bosun.api import v1alpha1_convert as convert
 from bosun.api.base import Resource
 
 AnyResource = Resource[Any, Any]
@@ -33,6 +40,12 @@ RESOURCE_KINDS: dict[str, type[AnyResource]] = {
     )
 }
 GROUPS = frozenset(cls.info.group for cls in RESOURCE_KINDS.values())
+LEGACY_KINDS: dict[str, type[AnyResource]] = {
+    "Agent": v1alpha1.AgentV1Alpha1,
+    "ModelConfig": v1alpha1.ModelConfigV1Alpha1,
+    "Tool": v1alpha1.Tool,
+}
+"""kagent.dev/v1alpha1 kinds read by conversion (bosun.api.v1alpha1_convert)."""
 CORE_KINDS = ("Secret", "ConfigMap")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -101,6 +114,9 @@ class ManifestSet:
     core: list[CoreObject] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     sources: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # v1alpha1 Tools by (namespace, name), and v1alpha1 Agents waiting for them (finish())
+    legacy_tools: dict[tuple[str, str], v1alpha1.Tool] = field(default_factory=dict)
+    _legacy_agents: list[tuple[v1alpha1.AgentV1Alpha1, str, str]] = field(default_factory=list)
 
     def add_document(self, doc: Any, source: str) -> None:
         if doc is None:
@@ -120,6 +136,9 @@ class ManifestSet:
             return
         if kind in CORE_KINDS and api_version == "v1":
             self._add_core(doc, kind, source)
+            return
+        if api_version == convert.V1ALPHA1 and kind in LEGACY_KINDS:
+            self._add_legacy(doc, str(kind), source, obj)
             return
         cls = RESOURCE_KINDS.get(str(kind))
         ours = api_version.split("/", 1)[0] in GROUPS and "/" in api_version
@@ -150,6 +169,9 @@ class ManifestSet:
         except ValidationError as exc:
             self.problems.extend(problems_from_validation(exc, source=source, obj=obj))
             return
+        self._add_resource(resource, source, obj)
+
+    def _add_resource(self, resource: AnyResource, source: str, obj: str) -> None:
         if resource.key in self.sources:
             self.problems.append(
                 Problem(
@@ -162,6 +184,46 @@ class ManifestSet:
             return
         self.sources[resource.key] = source
         self.resources.append(resource)
+
+    def _add_legacy(self, doc: dict[str, Any], kind: str, source: str, obj: str) -> None:
+        """A kagent.dev/v1alpha1 Agent, ModelConfig or Tool (Agents wait for finish())."""
+        model = LEGACY_KINDS[kind]
+        try:
+            legacy = model.model_validate(doc)
+        except ValidationError as exc:
+            self.problems.extend(problems_from_validation(exc, source=source, obj=obj))
+            return
+        if isinstance(legacy, v1alpha1.Tool):
+            # A Tool that maps to a built-in tool needs no word; one that cannot run does.
+            for note in convert.tool_notes(legacy)[1]:
+                path, _, message = note.partition(": ")
+                self.problems.append(Problem(message, path, source, obj, warning=True))
+            self.legacy_tools[(legacy.namespace, legacy.name)] = legacy
+        elif isinstance(legacy, v1alpha1.AgentV1Alpha1):
+            self._legacy_agents.append((legacy, source, obj))
+        elif isinstance(legacy, v1alpha1.ModelConfigV1Alpha1):
+            self._add_converted(convert.convert_model_config(legacy), source, obj)
+
+    def _add_converted(self, converted: convert.Converted, source: str, obj: str) -> None:
+        kind = converted.body["kind"]
+        try:
+            resource = RESOURCE_KINDS[kind].model_validate(converted.body)
+        except ValidationError as exc:
+            self.problems.extend(problems_from_validation(exc, source=source, obj=obj))
+            return
+        for note in converted.notes:
+            path, _, message = note.partition(": ")
+            self.problems.append(
+                Problem(f"not carried over: {message}", path, source, obj, warning=True)
+            )
+        self._add_resource(resource, source, obj)
+
+    def finish(self) -> ManifestSet:
+        """Convert the v1alpha1 Agents, now that every Tool of the set is known."""
+        pending, self._legacy_agents = self._legacy_agents, []
+        for legacy, source, obj in pending:
+            self._add_converted(convert.convert_agent(legacy, self.legacy_tools), source, obj)
+        return self
 
     def _add_core(self, doc: dict[str, Any], kind: str, source: str) -> None:
         meta = doc.get("metadata") or {}
@@ -219,7 +281,7 @@ def load_manifests(paths: Iterable[Path], *, recursive: bool = False) -> Manifes
             continue
         for i, doc in enumerate(docs):
             result.add_document(doc, f"{path}#{i}" if len(docs) > 1 else str(path))
-    return result
+    return result.finish()
 
 
 def load_text(text: str, source: str = "<input>") -> ManifestSet:
@@ -231,4 +293,4 @@ def load_text(text: str, source: str = "<input>") -> ManifestSet:
         return result
     for i, doc in enumerate(docs):
         result.add_document(doc, f"{source}#{i}" if len(docs) > 1 else source)
-    return result
+    return result.finish()

@@ -10,6 +10,7 @@ from bosun.api.agent import Agent, SharedDeploymentSpec
 from bosun.api.config import dump_card
 from bosun.controller.translate.card import build_card
 from bosun.controller.translate.config import build_config
+from bosun.controller.translate.conversion import conversion_notes
 from bosun.controller.translate.cycles import check_agent_chains
 from bosun.controller.translate.deployment import (
     AGENT_PORT,
@@ -142,6 +143,7 @@ def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -
     notes = list(result.notes)
     if spec.runtime == "go":
         notes.append(GO_RUNTIME_NOTE)
+    notes += conversion_notes(agent.metadata.annotations)  # kagent.dev/v1alpha1 (conversion.py)
 
     deploy = spec.deployment
     _check_volume_names(deploy, [v["name"] for v in result.wiring.volumes], errors)

@@ -1,0 +1,230 @@
+"""kagent.dev/v1alpha1 -> v1alpha2: an Agent or ModelConfig in the earlier API, converted.
+
+Called by bosun.api.manifests when it reads a v1alpha1 Agent or ModelConfig (so `bosun
+validate/render/apply`, `bosun up` and the REST API all see the v1alpha2 form). Pure. Each
+conversion returns the v1alpha2 wire body and `notes`: one line per field that could not
+be carried over, `path: why`. The body carries them in two annotations (`CONVERTED_FROM`,
+`NOT_CARRIED_OVER`), which the translator adds to the Accepted condition's message.
+
+- Agent: `systemMessage` -> `declarative.systemMessage`; `modelConfigRef.name` ->
+  `declarative.modelConfig` (same namespace only, as in v1alpha2); `tools: [{name}]` ->
+  one `McpServer` tool on the built-in tool server (RemoteMCPServer `kagent-tool-server`)
+  with the matching `toolNames`, found from the Tool objects of the same set (type
+  kubernetes) or, without one, from the Tool's name (`kubectl-get` -> `k8s_get_resources`).
+  A Tool of type http or custom cannot run and is left out, with a note.
+- ModelConfig: `apiKeySecretRef{name,key}` -> `apiKeySecret`/`apiKeySecretKey`; `baseUrl`
+  -> the provider block's `baseUrl` (`host` for Ollama).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, get_args
+
+from bosun.api.modelconfig import Provider
+from bosun.api.v1alpha1 import (
+    CONVERTED_FROM,
+    NOT_CARRIED_OVER,
+    AgentV1Alpha1,
+    ModelConfigV1Alpha1,
+    Tool,
+    extra_fields,
+)
+
+V1ALPHA1 = "kagent.dev/v1alpha1"
+V1ALPHA2 = "kagent.dev/v1alpha2"
+BUILTIN_SERVER = "kagent-tool-server"
+
+BUILTIN_K8S_TOOLS = frozenset(
+    {
+        "k8s_annotate_resource",
+        "k8s_apply_manifest",
+        "k8s_check_service_connectivity",
+        "k8s_create_resource",
+        "k8s_create_resource_from_url",
+        "k8s_delete_resource",
+        "k8s_describe_resource",
+        "k8s_execute_command",
+        "k8s_get_available_api_resources",
+        "k8s_get_cluster_configuration",
+        "k8s_get_events",
+        "k8s_get_pod_logs",
+        "k8s_get_resource_yaml",
+        "k8s_get_resources",
+        "k8s_label_resource",
+        "k8s_patch_resource",
+        "k8s_remove_annotation",
+        "k8s_remove_label",
+        "k8s_rollout",
+        "k8s_scale",
+    }
+)
+"""The Kubernetes tools of Bosun's built-in tool server (bosun.tools, kagent's names)."""
+
+KUBECTL_VERBS = {
+    "get": "k8s_get_resources",
+    "describe": "k8s_describe_resource",
+    "logs": "k8s_get_pod_logs",
+    "events": "k8s_get_events",
+    "apply": "k8s_apply_manifest",
+    "create": "k8s_create_resource",
+    "delete": "k8s_delete_resource",
+    "patch": "k8s_patch_resource",
+    "scale": "k8s_scale",
+    "rollout": "k8s_rollout",
+    "exec": "k8s_execute_command",
+    "label": "k8s_label_resource",
+    "annotate": "k8s_annotate_resource",
+    "api-resources": "k8s_get_available_api_resources",
+    "yaml": "k8s_get_resource_yaml",
+}
+"""`kubectl-<verb>` (the v1alpha1 write-ups' tool names) -> the built-in tool."""
+
+# provider -> (block key on the wire, its URL field on the wire)
+_URL_FIELDS: dict[str, tuple[str, str]] = {
+    "OpenAI": ("openAI", "baseUrl"),
+    "Anthropic": ("anthropic", "baseUrl"),
+    "Gemini": ("gemini", "baseUrl"),
+    "Ollama": ("ollama", "host"),
+}
+
+
+@dataclass
+class Converted:
+    body: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def builtin_for(name: str, tool: Tool | None = None) -> str | None:
+    """The built-in tool a v1alpha1 Tool stands for (None when nothing matches)."""
+    if tool is not None and tool.spec.builtin:
+        return tool.spec.builtin if tool.spec.builtin in BUILTIN_K8S_TOOLS else None
+    snake = name.replace("-", "_")
+    if snake in BUILTIN_K8S_TOOLS:
+        return snake
+    for prefix in ("kubectl-", "kubectl_", "k8s-", "k8s_"):
+        if name.startswith(prefix):
+            verb = name.removeprefix(prefix).replace("_", "-")
+            return KUBECTL_VERBS.get(verb)
+    return None
+
+
+def tool_notes(tool: Tool) -> tuple[str | None, list[str]]:
+    """(the built-in tool it runs as, why it cannot run) for a Tool object's own status."""
+    if tool.spec.type == "http":
+        return None, [
+            "spec.type: http tools cannot run in Bosun yet (no generic HTTP tool); "
+            "agents that list it go without it"
+        ]
+    if tool.spec.type == "custom":
+        return None, [
+            "spec.type: custom tools cannot run in Bosun; agents that list it go without it"
+        ]
+    builtin = builtin_for(tool.name, tool)
+    if builtin is None:
+        return None, [
+            f"metadata.name: no built-in tool matches {tool.name!r}; set spec.builtin to one "
+            "of the built-in tool server's tools (e.g. k8s_get_resources)"
+        ]
+    return builtin, []
+
+
+def _annotated(meta: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    annotations = dict(meta.get("annotations") or {})
+    annotations[CONVERTED_FROM] = V1ALPHA1
+    if notes:
+        annotations[NOT_CARRIED_OVER] = "; ".join(notes)
+    else:
+        annotations.pop(NOT_CARRIED_OVER, None)
+    return {**meta, "annotations": annotations}
+
+
+def _metadata(resource: AgentV1Alpha1 | ModelConfigV1Alpha1) -> dict[str, Any]:
+    return resource.metadata.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+def convert_agent(
+    agent: AgentV1Alpha1, tools: Mapping[tuple[str, str], Tool] | None = None
+) -> Converted:
+    """The v1alpha2 Agent; `tools` are the v1alpha1 Tools known, by (namespace, name)."""
+    spec = agent.spec
+    notes = [f"{path}: not a v1alpha1 field Bosun knows" for path in extra_fields(spec, "spec")]
+    declarative: dict[str, Any] = {}
+    if spec.system_message is not None:
+        declarative["systemMessage"] = spec.system_message
+    ref = spec.config_ref
+    if ref is None:
+        notes.append("spec.modelConfigRef: not set; v1alpha2 uses default-model-config")
+    elif ref.namespace not in (None, agent.namespace):
+        notes.append(
+            f"spec.modelConfigRef.namespace: {ref.namespace} is not the agent's namespace; "
+            "v1alpha2 reads the ModelConfig of the agent's namespace"
+        )
+        declarative["modelConfig"] = ref.name
+    else:
+        declarative["modelConfig"] = ref.name
+    tool_names: list[str] = []
+    for i, tool_ref in enumerate(spec.tools):
+        ns = tool_ref.namespace or agent.namespace
+        tool = (tools or {}).get((ns, tool_ref.name))
+        where = f"spec.tools[{i}] ({tool_ref.name})"
+        if tool is not None and tool.spec.type != "kubernetes":
+            notes.append(f"{where}: a Tool of type {tool.spec.type} cannot run in Bosun")
+            continue
+        builtin = builtin_for(tool_ref.name, tool)
+        if builtin is None:
+            notes.append(f"{where}: no built-in tool matches its name (see the Tool)")
+        elif builtin not in tool_names:
+            tool_names.append(builtin)
+    if tool_names:
+        declarative["tools"] = [
+            {
+                "type": "McpServer",
+                "mcpServer": {
+                    "apiGroup": "kagent.dev",
+                    "kind": "RemoteMCPServer",
+                    "name": BUILTIN_SERVER,
+                    "toolNames": tool_names,
+                },
+            }
+        ]
+    body: dict[str, Any] = {
+        "apiVersion": V1ALPHA2,
+        "kind": "Agent",
+        "metadata": _annotated(_metadata(agent), notes),
+        "spec": {
+            "type": "Declarative",
+            "description": spec.description,
+            "declarative": declarative,
+        },
+    }
+    return Converted(body, notes)
+
+
+def convert_model_config(mc: ModelConfigV1Alpha1) -> Converted:
+    spec = mc.spec
+    notes = [f"{path}: not a v1alpha1 field Bosun knows" for path in extra_fields(spec, "spec")]
+    providers = {p.lower(): p for p in get_args(Provider)}
+    provider = providers.get(spec.provider.lower())
+    out: dict[str, Any] = {"model": spec.model}
+    if provider is None:
+        notes.append(f"spec.provider: {spec.provider!r} is not a v1alpha2 provider; using OpenAI")
+        provider = "OpenAI"
+    out["provider"] = provider
+    if spec.api_key_secret_ref is not None:
+        out["apiKeySecret"] = spec.api_key_secret_ref.name
+        out["apiKeySecretKey"] = spec.api_key_secret_ref.key
+    if spec.base_url is not None:
+        block = _URL_FIELDS.get(provider)
+        if block is None:
+            notes.append(f"spec.baseUrl: provider {provider} takes no base URL")
+        else:
+            out[block[0]] = {block[1]: spec.base_url}
+    body: dict[str, Any] = {
+        "apiVersion": V1ALPHA2,
+        "kind": "ModelConfig",
+        "metadata": _annotated(_metadata(mc), notes),
+        "spec": out,
+    }
+    return Converted(body, notes)
