@@ -66,7 +66,8 @@ def check_objects(docs: list[dict[str, Any]]) -> None:
     """Core kinds against Kubernetes' schemas; kagent.dev kinds against Bosun's models."""
     custom = [d for d in docs if d["apiVersion"].startswith("kagent.dev/")]
     for doc in docs:
-        if doc in custom:
+        # Prometheus Operator kinds have no schema here; test_metrics_scraping checks them.
+        if doc in custom or doc["apiVersion"].startswith("monitoring.coreos.com/"):
             continue
         try:
             kubernetes_validate.validate(doc, KUBERNETES, strict=True)
@@ -107,6 +108,7 @@ COMBINATIONS = {
     },
     "no-providers": {"providers": {"default": ""}},
     "oidc": {"auth": {"mode": "oidc", "oidc": {"issuer": "https://issuer.example"}}},
+    "service-monitor": {"metrics": {"serviceMonitor": {"enabled": True}}},
 }
 
 
@@ -465,3 +467,23 @@ def test_probes_use_the_control_planes_health_endpoints(tmp_path: Path) -> None:
     from bosun.server.routes.health import router  # the control plane serves both
 
     assert {"/readyz", "/healthz"} <= {getattr(r, "path", "") for r in router.routes}
+
+
+def test_metrics_scraping_is_opt_in_and_selects_the_control_plane_and_agents(
+    tmp_path: Path,
+) -> None:
+    assert not kinds(render(tmp_path, BASE), "ServiceMonitor")
+    values = merged(
+        metrics={"serviceMonitor": {"enabled": True, "labels": {"release": "kps"}}},
+        watchNamespaces=["team-a"],
+    )
+    docs = render(tmp_path, values)
+    (monitor,) = kinds(docs, "ServiceMonitor")
+    (pods,) = kinds(docs, "PodMonitor")
+    service = kinds(docs, "Service")[0]
+    assert monitor["metadata"]["labels"]["release"] == "kps"
+    selected = monitor["spec"]["selector"]["matchLabels"]
+    assert selected.items() <= service["metadata"]["labels"].items()
+    assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
+    assert pods["spec"]["namespaceSelector"] == {"matchNames": ["team-a"]}
+    assert pods["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "agent"
