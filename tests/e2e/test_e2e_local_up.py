@@ -137,6 +137,17 @@ def tools(events: list[Event]) -> list[dict[str, Any]]:
     return [e.data for e in events if isinstance(e, ToolEvent)]
 
 
+def test_the_summary_names_the_web_ui_and_it_is_served(up: Up) -> None:
+    deadline = time.monotonic() + 20
+    while "web UI" not in up.output.read_text():
+        assert time.monotonic() < deadline, up.output.read_text()
+        time.sleep(0.1)
+    line = next(x for x in up.output.read_text().splitlines() if "web UI" in x)
+    assert f"{up.url}/" in line and "not built" not in line
+    page = httpx.get(f"{up.url}/agents", timeout=5)
+    assert page.status_code == 200 and '<div id="root">' in page.text
+
+
 async def test_agent_answers_through_the_proxy(up: Up) -> None:
     async with Conversation(up.url, "default", "haiku-writer") as conv:
         _, last = await turn(conv, conv.send_text("a haiku about the sea"))

@@ -170,6 +170,7 @@ async def _run(options: UpOptions, console: Console) -> int:
     from bosun.server.routes import workload_logs
     from bosun.server.settings import Settings
     from bosun.server.store_db import DbResourceStore
+    from bosun.server.ui import ui_built
 
     settings = (
         Settings(mode="local", auth="none", data_dir=options.data_dir)
@@ -250,7 +251,10 @@ async def _run(options: UpOptions, console: Console) -> int:
         await asyncio.wait({waiting, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if waiting.done() and not stop.is_set():
             model = f"{choice.provider} ({choice.reason})" if choice.reason else choice.provider
-            lines = [("control plane", f"{url}   (API docs {url}/docs)")]
+            lines = [
+                ("web UI", f"{url}/" + ("" if ui_built() else "   (not built: see that page)")),
+                ("control plane", f"{url}   (API docs {url}/docs)"),
+            ]
             if directory is not None:
                 lines.append(("model", model))
             if mock_line:

@@ -48,6 +48,10 @@ _NO_BUILD_PAGE = """<!doctype html>
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+def ui_built(dist: Path = UI_DIST) -> bool:
+    return (dist / "index.html").is_file()
+
+
 def mount_ui(app: FastAPI, dist: Path = UI_DIST) -> None:
     """Add the catch-all GET route that serves the UI (call after all other routes)."""
     root = dist.resolve()
