@@ -27,10 +27,18 @@ from bosun.server.audit import Auditor
 _WRAPPERS = ("task", "message", "statusUpdate", "artifactUpdate")
 
 
-def _data_parts(message: Any) -> list[dict[str, Any]]:
+def _parts(message: Any) -> list[Any]:
     parts = message.get("parts") if isinstance(message, dict) else None
+    return parts if isinstance(parts, list) else []  # a caller's garbage is not a crash
+
+
+def _id(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _data_parts(message: Any) -> list[dict[str, Any]]:
     out = []
-    for part in parts or []:
+    for part in _parts(message):
         data = part.get("data") if isinstance(part, dict) else None
         if isinstance(data, dict):
             out.append(data)
@@ -38,9 +46,8 @@ def _data_parts(message: Any) -> list[dict[str, Any]]:
 
 
 def _texts(message: Any) -> str:
-    parts = message.get("parts") if isinstance(message, dict) else None
     return "\n".join(
-        p["text"] for p in parts or [] if isinstance(p, dict) and isinstance(p.get("text"), str)
+        p["text"] for p in _parts(message) if isinstance(p, dict) and isinstance(p.get("text"), str)
     )
 
 
@@ -89,11 +96,12 @@ class AuditTap:
         message = params.get("message") if isinstance(params, dict) else None
         if not isinstance(message, dict):
             return
-        self.context_id = message.get("contextId") or self.context_id
-        self.task_id = message.get("taskId") or self.task_id
+        self.context_id = _id(message.get("contextId")) or self.context_id
+        self.task_id = _id(message.get("taskId")) or self.task_id
         self._prompt = _texts(message)
         for data in _data_parts(message):
-            for call_id, decision in (data.get("decisions") or {}).items():
+            decisions = data.get("decisions")
+            for call_id, decision in (decisions if isinstance(decisions, dict) else {}).items():
                 if isinstance(decision, dict):
                     approved = decision.get("approved") is True
                     reason = decision.get("reason")
@@ -101,7 +109,8 @@ class AuditTap:
                         "approved" if approved else "rejected",
                         str(reason) if reason else None,
                     )
-            for call_id in data.get("answers") or {}:
+            answers = data.get("answers")
+            for call_id in answers if isinstance(answers, dict) else {}:
                 self._decisions[str(call_id)] = ("answered", None)
 
     # --- what the agent streams back ----------------------------------------------------
@@ -113,9 +122,9 @@ class AuditTap:
             if isinstance(result.get(key), dict):
                 inner = result[key]
                 break
-        self.context_id = inner.get("contextId") or self.context_id
-        self.task_id = inner.get("taskId") or (
-            inner.get("id") if "status" in inner else None
+        self.context_id = _id(inner.get("contextId")) or self.context_id
+        self.task_id = _id(inner.get("taskId")) or (
+            _id(inner.get("id")) if "status" in inner else None
         ) or self.task_id  # fmt: skip
         status = inner.get("status")
         messages: list[Any] = []
