@@ -110,9 +110,7 @@ async def get_modelconfig(
 
 
 @router.post("", status_code=201)
-async def create_modelconfig(
-    ctx: Ctx, user: CurrentUser, body: ModelConfigInput
-) -> dict[str, Any]:
+async def create_modelconfig(ctx: Ctx, user: CurrentUser, body: ModelConfigInput) -> dict[str, Any]:
     authorize_change(ctx, user, "create", "ModelConfig", body.namespace, body.name)
     stored = await _write(ctx, body, None)
     changed(ctx, user, "create", "ModelConfig", body.namespace, body.name)

@@ -31,9 +31,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "gateway_requests",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("agent_namespace", sa.String(length=63), nullable=False),
         sa.Column("agent_name", sa.String(length=253), nullable=False),
         sa.Column("user_id", sa.String(length=255), nullable=False),
