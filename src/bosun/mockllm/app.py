@@ -7,7 +7,8 @@ logged in one line on the `bosun.mockllm` logger.
 
 Routes: POST /v1/chat/completions (also /chat/completions, /openai/v1/chat/completions and
 Azure's /openai/deployments/{deployment}/chat/completions?api-version=...), POST /v1/messages,
-POST /v1/messages/count_tokens, GET /v1/models[/{id}], GET /health, and the control routes
+POST /v1/messages/count_tokens, POST /v1/embeddings (embeddings.py), GET /v1/models[/{id}],
+GET /health, and the control routes
 GET|DELETE /_mock/requests and GET|PUT /_mock/script.
 """
 
@@ -29,6 +30,7 @@ from starlette.routing import Route
 
 from bosun.mockllm import anthropic_wire, openai_wire
 from bosun.mockllm.conversation import Api, BadRequest, Conversation, from_anthropic, from_openai
+from bosun.mockllm.embeddings import embeddings_route
 from bosun.mockllm.engine import RuleBook, estimate_tokens, plan_reply
 from bosun.mockllm.recorder import RecordedRequest, Recorder
 from bosun.mockllm.script import MockScriptError, Rule, load_script
@@ -344,6 +346,8 @@ def create_app(state: MockState) -> Starlette:
             methods=["POST"],
         ),
         Route("/v1/messages", messages, methods=["POST"]),
+        Route("/v1/embeddings", embeddings_route(record), methods=["POST"]),
+        Route("/embeddings", embeddings_route(record), methods=["POST"]),
         Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/models", list_models, methods=["GET"]),
