@@ -6,6 +6,7 @@ with a plain client."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -33,10 +34,9 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp("fuzz")
     found: dict[str, str] = {}
     ready, stop = threading.Event(), threading.Event()
+    previous = os.environ.get("BOSUN_URL")
 
     async def run() -> None:
-        import os
-
         from bosun.tools.server import build_server
 
         db = await Database.open(f"sqlite+aiosqlite:///{tmp / 'cp.db'}")
@@ -54,9 +54,14 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     thread = threading.Thread(target=lambda: asyncio.run(run()), daemon=True)
     thread.start()
     assert ready.wait(60), "the servers did not start"
-    yield found
-    stop.set()
-    thread.join(20)
+    try:
+        yield found
+    finally:
+        stop.set()
+        thread.join(20)
+        os.environ.pop("BOSUN_URL", None)  # set for the agent above; put back as it was
+        if previous is not None:
+            os.environ["BOSUN_URL"] = previous
 
 
 json_value = st.recursive(
