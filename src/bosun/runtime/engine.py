@@ -21,11 +21,13 @@ from pydantic_ai.toolsets import AbstractToolset
 
 from bosun.api.config import AgentConfig, McpServerSettings
 from bosun.runtime.deps import TurnDeps
+from bosun.runtime.memory import MemoryService, build_memory
 from bosun.runtime.models import ModelConfigError, build_model
 from bosun.runtime.team_handoff import HandoffToolset
 from bosun.runtime.toolsets.approval import require_approval
 from bosun.runtime.toolsets.ask_user import ask_user_toolset
 from bosun.runtime.toolsets.mcp import McpServerTools
+from bosun.runtime.toolsets.memory import memory_toolset
 from bosun.runtime.toolsets.remote_agent import RemoteAgents, remote_agent_toolset
 from bosun.runtime.toolsets.timeout import TimeoutToolset
 from bosun.runtime.toolsets.truncation import DEFAULT_MAX_CHARS, TruncatingToolset
@@ -59,6 +61,7 @@ class Engine:
     limits: Limits
     mcp_servers: list[McpServerTools] = field(default_factory=list)
     remote_agents: RemoteAgents | None = None
+    memory: MemoryService | None = None
 
     @property
     def stream(self) -> bool:
@@ -77,6 +80,8 @@ class Engine:
         await asyncio.gather(*(s.close() for s in self.mcp_servers), return_exceptions=True)
         if self.remote_agents is not None:
             await self.remote_agents.close()
+        if self.memory is not None:
+            await self.memory.close()
         # The provider SDK's HTTP client (openai, anthropic) holds pooled connections.
         client = getattr(self.agent.model, "client", None)
         close = getattr(client, "close", None)
@@ -112,7 +117,7 @@ def instruction(config: AgentConfig) -> str:
         ) from None
 
 
-def build_engine(config: AgentConfig) -> Engine:
+def build_engine(config: AgentConfig, *, data_dir: Path | None = None) -> Engine:
     """The engine for config.json. Raises ModelConfigError for unusable settings."""
     limits = Limits.from_config(config)
     toolsets: list[AbstractToolset[Any]] = []
@@ -128,9 +133,15 @@ def build_engine(config: AgentConfig) -> Engine:
         )
     toolsets.append(ask_user_toolset())
     toolsets.append(HandoffToolset())  # only when a Swarm team asks, for that turn
+    instructions: list[Any] = [instruction(config) or None]
+    memory = None
+    if config.memory is not None:  # long-term memory: tools + prefetch (runtime/memory.py)
+        memory = build_memory(config.memory, agent=config.name, data_dir=data_dir)
+        toolsets.append(memory_toolset(memory))
+        instructions.append(memory.instructions)
     agent: Agent[TurnDeps, Any] = Agent(
         build_model(config.model),
-        instructions=instruction(config) or None,
+        instructions=[i for i in instructions if i is not None] or None,
         output_type=[str, DeferredToolRequests],
         deps_type=TurnDeps,
         name=config.name.replace("/", "__"),
@@ -139,5 +150,10 @@ def build_engine(config: AgentConfig) -> Engine:
         retries={"tools": TOOL_RETRIES, "output": 1},
     )
     return Engine(
-        config=config, agent=agent, limits=limits, mcp_servers=servers, remote_agents=remote
+        config=config,
+        agent=agent,
+        limits=limits,
+        mcp_servers=servers,
+        remote_agents=remote,
+        memory=memory,
     )

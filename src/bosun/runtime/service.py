@@ -67,9 +67,9 @@ class Service:
             shutdown_telemetry()
 
 
-async def _start_engine(config: AgentConfig) -> Engine:
+async def _start_engine(config: AgentConfig, data_dir: Path | None = None) -> Engine:
     # Building imports the provider SDKs; a thread keeps the event loop serving meanwhile.
-    engine = await asyncio.to_thread(build_engine, config)
+    engine = await asyncio.to_thread(build_engine, config, data_dir=data_dir)
     engine.start()
     return engine
 
@@ -78,7 +78,7 @@ def build_service(config: AgentConfig, card: dict[str, Any], *, data_dir: Path |
     owns_telemetry = setup_telemetry(config.name) and telemetry_enabled()
     backend = open_backend(agent=config.name, data_dir=data_dir)
     sessions = Sessions(backend, agent=config.name)
-    engine_task = asyncio.create_task(_start_engine(config), name="engine start")
+    engine_task = asyncio.create_task(_start_engine(config, data_dir), name="engine start")
     engine_task.add_done_callback(_log_engine_failure)
     compactors: list[Compactor] = []
 

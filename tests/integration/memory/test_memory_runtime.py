@@ -1,0 +1,60 @@
+"""Long-term memory in the runtime (local store, no control plane): saved by one session of
+a user, prefetched into another session of the same user, never shown to another user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from runtime_helpers import base_config
+
+from bosun.mockllm import MockLLM
+
+FACT = "The user's favourite colour is green"
+SCRIPT: list[dict[str, Any]] = [
+    {"match": {"contains": "remember", "turn": 0},
+     "tool_calls": [{"name": "save_memory", "arguments": {"content": FACT}}]},
+    {"match": {"tool_result": "save_memory"}, "text": "Noted: {{last_tool_result}}"},
+    {"match": {"contains": "search", "turn": 0},
+     "tool_calls": [{"name": "load_memory", "arguments": {"query": "favourite colour"}}]},
+    {"match": {"tool_result": "load_memory"}, "text": "Found: {{last_tool_result}}"},
+    {"match": {"system_contains": FACT}, "text": "From memory: green."},
+    {"default": True, "text": "I do not know."},
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def llm() -> Any:
+    with MockLLM(SCRIPT) as server:
+        yield server
+
+
+async def test_memory_is_per_user_and_reaches_other_sessions(
+    llm: MockLLM, start_agent: Any, connect: Any, tmp_path: Path
+) -> None:
+    agent = await start_agent(base_config(llm, memory={"ttl_days": 30}))
+    alice = await connect(agent.url, headers={"X-Bosun-User": "alice"})
+    bob = await connect(agent.url, headers={"X-Bosun-User": "bob"})
+
+    saved = await alice.send("Please remember that my favourite colour is green")
+    assert saved.final_state == "TASK_STATE_COMPLETED"
+    assert saved.final_text() == "Noted: Saved to long-term memory."
+
+    # A new session (new contextId) of the same user: prefetched into the instructions.
+    again = await alice.send("What is my favourite colour?")
+    assert again.context_id != saved.context_id
+    assert again.final_text() == "From memory: green."
+    messages = llm.llm_requests()[-1].body["messages"]
+    assert any(m["role"] == "system" and FACT in m["content"] for m in messages)
+
+    # The search tool finds it too.
+    found = await alice.send("search my memories")
+    assert FACT in found.final_text()
+
+    # Another user sees nothing: neither prefetched nor through the tool.
+    other = await bob.send("What is my favourite colour?")
+    assert other.final_text() == "I do not know."
+    assert FACT not in str(llm.llm_requests()[-1].body)
+    searched = await bob.send("search my memories")
+    assert searched.final_text() == "Found: No memories match."
