@@ -79,8 +79,11 @@ def ui_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiUp]:
                 process.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module, not per session: Playwright's sync API keeps an asyncio loop running in
+    this thread while it is open, and every asyncio test this worker runs after the UI
+    tests would fail with "cannot be called from a running event loop"."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
