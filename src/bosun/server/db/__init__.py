@@ -1,7 +1,8 @@
 """The control plane's database: tables, migrations, and one repository per aggregate.
 
 `Database.open(url)` (engine.py) migrates and connects; the repositories (agents, sessions
-with their events, tasks, toolservers with their tools, feedback, usage, resources) each
+with their events, tasks, toolservers with their tools, feedback, usage, resources,
+memories, files) each
 take the `Database` and return the records of records.py. Routes use repositories only;
 nothing outside this package writes SQL. `Repositories` bundles them for the app.
 """
@@ -14,6 +15,8 @@ from bosun.server.db.agents import AgentsRepo
 from bosun.server.db.audit import AuditRepo
 from bosun.server.db.engine import Database
 from bosun.server.db.feedback import FeedbackRepo
+from bosun.server.db.files import FilesRepo
+from bosun.server.db.memories import MemoriesRepo
 from bosun.server.db.resources import ResourcesRepo
 from bosun.server.db.sessions import SessionsRepo
 from bosun.server.db.tasks import TasksRepo
@@ -31,6 +34,8 @@ class Repositories:
     usage: UsageRepo
     resources: ResourcesRepo
     audit: AuditRepo
+    memories: MemoriesRepo
+    files: FilesRepo
 
     @classmethod
     def of(cls, db: Database) -> Repositories:
@@ -43,6 +48,8 @@ class Repositories:
             usage=UsageRepo(db),
             resources=ResourcesRepo(db),
             audit=AuditRepo(db),
+            memories=MemoriesRepo(db),
+            files=FilesRepo(db),
         )
 
 

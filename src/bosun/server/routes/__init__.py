@@ -8,8 +8,10 @@ from bosun.server.routes import (
     agents,
     audit,
     feedback,
+    files,
     health,
     me,
+    memories,
     modelconfigs,
     resources,
     sessions,
@@ -30,4 +32,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     usage.router,
     me.router,
     audit.router,
+    memories.router,
+    files.router,
 )
