@@ -25,22 +25,32 @@ from typing import Any
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
 from a2a.server.tasks import TaskUpdater
-from a2a.types import Message, Part, Task, TaskState, TaskStatus
+from a2a.types import Part, Task, TaskState, TaskStatus
 from google.protobuf import json_format
 from pydantic_ai import DeferredToolRequests, DeferredToolResults, capture_run_messages
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    UserContent,
+    UserPromptPart,
+)
 from pydantic_ai.usage import RunUsage
 
 from bosun.runtime import protocol
 from bosun.runtime.deps import TurnDeps
 from bosun.runtime.engine import Engine
 from bosun.runtime.errors import describe_failure
+from bosun.runtime.files import FilePublisher, split_files, user_prompt
 from bosun.runtime.pending import METADATA_KEY, Pending, resolve
 from bosun.runtime.sessions import Sessions
 from bosun.runtime.telemetry import turn_span
 from bosun.runtime.turn import ToolStatus, close_open_calls, run_turn
 
 log = logging.getLogger("bosun.runtime")
+
+Prompt = str | list[UserContent]
 
 USER_HEADER = "x-bosun-user"
 """Header the control plane sets to the authenticated user (recorded with the session)."""
@@ -49,9 +59,12 @@ USER_HEADER = "x-bosun-user"
 class A2ASink:
     """Turns what happens in a turn into A2A task updates (one TaskUpdater per turn)."""
 
-    def __init__(self, updater: TaskUpdater, *, stream: bool) -> None:
+    def __init__(
+        self, updater: TaskUpdater, *, stream: bool, files: FilePublisher | None = None
+    ) -> None:
         self.updater = updater
         self.stream = stream
+        self.files = files  # tool results' files become artifacts (runtime/files.py)
         self.answer_id = f"{updater.task_id}-answer"
         self._streamed = False
 
@@ -83,12 +96,23 @@ class A2ASink:
 
     async def tool_result(self, call_id: str, name: str, status: ToolStatus, content: Any) -> None:
         if status == "success":
+            if self.files is not None:
+                content = await self._publish_files(content)
             data = protocol.tool_result(call_id, name, status=status, result=content)
         else:
             data = protocol.tool_result(
                 call_id, name, status=status, error=protocol.as_text(content)
             )
         await self._working(protocol.data_part(data))
+
+    async def _publish_files(self, content: Any) -> Any:
+        assert self.files is not None
+        content, found = split_files(content, first=self.files.count + 1)
+        for file_name, part in await self.files.parts(found):
+            await self.updater.add_artifact(
+                [part], artifact_id=f"{self.updater.task_id}-{file_name}", name=file_name
+            )
+        return content
 
     async def emit(self, data: Mapping[str, Any]) -> None:
         """Progress forwarded from a sub-agent (already in protocol shape)."""
@@ -156,23 +180,6 @@ def usage_json(usage: RunUsage, model: str) -> dict[str, Any]:
     }
 
 
-def prompt_of(message: Message | None) -> str:
-    """The user's message as the model's prompt: text, and data parts as JSON."""
-    if message is None:
-        return ""
-    pieces = []
-    for part in message.parts:
-        if part.HasField("text"):
-            pieces.append(part.text)
-        elif part.HasField("data"):
-            pieces.append(protocol.as_text(json_format.MessageToDict(part.data)))
-        elif part.HasField("url"):
-            pieces.append(f"[file {part.filename or ''} at {part.url}]")
-        elif part.HasField("raw"):
-            pieces.append(f"[file {part.filename or 'attachment'} ({len(part.raw)} bytes)]")
-    return "\n".join(p for p in pieces if p)
-
-
 class BosunAgentExecutor(AgentExecutor):
     def __init__(
         self,
@@ -207,18 +214,24 @@ class BosunAgentExecutor(AgentExecutor):
         except Exception as exc:
             await A2ASink(updater, stream=False).fail(f"The agent is not ready: {exc}")
             return
-        sink = A2ASink(updater, stream=engine.stream)
         metadata: dict[str, Any] = (
             json_format.MessageToDict(task.metadata) if task is not None else {}
         )
         pending = Pending.from_metadata(metadata)
         headers = context.call_context.state.get("headers", {}) if context.call_context else {}
+        files = FilePublisher(
+            agent=engine.config.name,
+            user=headers.get(USER_HEADER),
+            context_id=context_id,
+            task_id=task_id,
+        )
+        sink = A2ASink(updater, stream=engine.stream, files=files)
         deps = TurnDeps(
             context_id=context_id, task_id=task_id, emit=sink.emit, request_headers=headers
         )
         async with self.sessions.lock(context_id):
             await sink.start(clear_pending=pending is not None)
-            prompt: str | None = None
+            prompt: Prompt | None = None
             deferred: DeferredToolResults | None = None
             if pending is not None:
                 response = protocol.parse_user_response(context.message)
@@ -235,7 +248,7 @@ class BosunAgentExecutor(AgentExecutor):
                     return
                 deferred = pending.results()
             else:
-                prompt = prompt_of(context.message)
+                prompt = user_prompt(context.message)  # files too (runtime/files.py)
             await self._turn(engine, sink, deps, prompt, deferred, user=headers.get(USER_HEADER))
         if self._after_turn is not None:
             self._after_turn(engine, context_id)  # e.g. compaction, in the background
@@ -245,7 +258,7 @@ class BosunAgentExecutor(AgentExecutor):
         engine: Engine,
         sink: A2ASink,
         deps: TurnDeps,
-        prompt: str | None,
+        prompt: Prompt | None,
         deferred: DeferredToolResults | None,
         *,
         user: str | None,
@@ -292,7 +305,7 @@ class BosunAgentExecutor(AgentExecutor):
         task_id: str,
         history: list[ModelMessage],
         captured: list[ModelMessage],
-        prompt: str | None,
+        prompt: Prompt | None,
         note: str,
         user: str | None,
     ) -> None:

@@ -27,6 +27,7 @@ from pydantic_ai.messages import (
     TextPartDelta,
     ToolCallPart,
     ToolReturnPart,
+    UserContent,
 )
 from pydantic_ai.usage import RunUsage, UsageLimits
 
@@ -132,7 +133,7 @@ def close_open_calls(history: Sequence[ModelMessage]) -> list[ModelMessage]:
 async def run_turn(
     engine: Engine,
     *,
-    prompt: str | None,
+    prompt: str | Sequence[UserContent] | None,
     history: Sequence[ModelMessage],
     deferred: DeferredToolResults | None,
     deps: TurnDeps,
