@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -38,6 +39,9 @@ def invoke(
     answer: list[str] = typer.Option([], "--answer", help="Answer question ID=TEXT."),
     server: str | None = typer.Option(None, "--server", "-s", help=SERVER_HELP),
     token: str | None = typer.Option(None, "--token", help="Bearer token (env BOSUN_TOKEN)."),
+    save_files: Path | None = typer.Option(
+        None, "--save-files", help="Save the files the agent returns into this directory."
+    ),
 ) -> None:
     """Send one task to an agent and print its answer as it streams."""
     import asyncio
@@ -57,6 +61,7 @@ def invoke(
             replies=(approve, reject, answer),
             server=server,
             token=token,
+            save_files=save_files,
         )
     )
     raise typer.Exit(code)
@@ -101,6 +106,7 @@ async def _invoke(
     replies: tuple[list[str], list[str], list[str]],
     server: str | None,
     token: str | None,
+    save_files: Path | None = None,
 ) -> int:
     import asyncio
     import os
@@ -155,6 +161,17 @@ async def _invoke(
                 decisions, answers = await asyncio.to_thread(ask, console, paused)
                 stream = conv.answer(paused.task_id, decisions, answers)
             context_id = conv.context_id
+        if save_files is not None and last is not None:
+            from bosun.cli.invoke_files import save_task_files
+
+            saved, problem = await save_task_files(
+                server or default_server(), ns, name, last.task_id, save_files,
+                token=token or os.environ.get(TOKEN_ENV),
+            )  # fmt: skip
+            for path in saved:
+                console.print(f"[dim]saved {path}[/]")
+            if problem:
+                console.print(f"[red]error:[/] {problem}")
     except AgentUnavailable as exc:
         if json_out:
             print(json.dumps({"state": "unavailable", "error": str(exc)}))

@@ -17,6 +17,7 @@ from test_files_runtime import PNG, image_tools
 from test_memory_runtime import FACT
 from test_memory_runtime import SCRIPT as MEMORY_SCRIPT
 
+from bosun.cli.invoke_files import save_task_files
 from bosun.mockllm import MockLLM
 from bosun.server.db import Database
 
@@ -55,6 +56,14 @@ async def test_memory_and_files_through_the_control_plane(
                         "I do not know."
                     )
                     chart = await alice.send("draw a chart")
+                    # `bosun invoke --save-files DIR` reads the task through the proxy.
+                    saved, problem = await save_task_files(
+                        plane.url, "default", "keeper", chart.task_id, tmp_path / "out",
+                        token=None,
+                    )  # fmt: skip
+                    assert problem is None
+                    assert [p.name for p in saved] == ["file-1.png"]
+                    assert saved[0].read_bytes() == PNG
                 finally:
                     await alice.close()
                     await bob.close()
