@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry import propagate, trace
 
 from bosun.server import governance
+from bosun.server.a2a_broken import AnswerTooLarge, read_answer
 from bosun.server.a2a_record import (
     LIST_METHODS,
     SEND_METHODS,
@@ -254,8 +255,17 @@ async def forward(
             status_code=upstream.status_code,
             headers=_response_headers(upstream),
         )
-    try:
-        content = await upstream.aread()
+    try:  # a2a_broken.py: an answer cut off mid-turn, or past the size limit
+        content = await read_answer(upstream, ctx.settings.max_agent_answer_bytes)
+    except httpx.HTTPError as exc:
+        tap.finish("stream_broken", str(exc))
+        error = recorder.broken_answer(request_id, exc, call.rpc if call is not None else parsed)
+        return rest_error(error) if call is not None else JSONResponse(error)
+    except AnswerTooLarge as exc:
+        tap.finish("answer_too_large", str(exc))
+        if call is not None:
+            return error_response(502, "answer_too_large", str(exc))
+        return JSONResponse(rpc_error(request_id, AGENT_UNREACHABLE, str(exc)), status_code=502)
     finally:
         await upstream.aclose()
     await recorder.body(content)
@@ -279,10 +289,9 @@ async def _stream(upstream: httpx.Response, recorder: Recorder) -> AsyncIterator
             for data in tap.feed(chunk):
                 await recorder.body(data.encode())
     except httpx.HTTPError as exc:
-        # The agent went away mid-stream: end with a JSON-RPC error event, not a reset.
+        # The agent went away mid-stream: end with a failed status, not a reset (a2a_broken).
         broke = True
-        error = rpc_error(None, AGENT_UNREACHABLE, f"agent stream broke: {type(exc).__name__}")
-        yield f"data: {json.dumps(error)}\n\n".encode()
+        yield recorder.broken_stream(exc, tap.last)
     finally:
         await upstream.aclose()
         if recorder.tap is not None:

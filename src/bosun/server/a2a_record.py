@@ -8,6 +8,9 @@
   v0.3 JSON shapes), so the UI lists conversations started anywhere (UI, CLI, other A2A
   clients). Writes go through the write-behind (record_writer.py), off the request path.
 - `SseTap` splits a byte stream into SSE events without holding up the bytes.
+- `Recorder.broken_stream` / `broken_answer`: an agent that stopped mid-turn (killed, its
+  connection closed) ends the caller's exchange with a failed status and the task is
+  recorded failed (a2a_broken.py).
 """
 
 from __future__ import annotations
@@ -16,10 +19,17 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bosun.server.agent_lookup import FORBIDDEN_METHOD, RoutableAgent
+from bosun.server.a2a_broken import (
+    TaskFailure,
+    at_rest,
+    error_event,
+    final_event,
+    stopped_text,
+)
+from bosun.server.agent_lookup import AGENT_UNREACHABLE, FORBIDDEN_METHOD, RoutableAgent
 from bosun.server.auth import User
 from bosun.server.context import Context
 from bosun.server.db.sessions import SessionClaim
@@ -222,6 +232,31 @@ class Recorder:
             "task_id": seen.task_id,
         }
 
+    def broken_stream(self, exc: BaseException, last_event: str | None) -> bytes:
+        """The last SSE event of a stream the agent broke off mid-turn (a2a_broken.py);
+        the task it was running is recorded failed."""
+        task_id = next(reversed(self._states), None)
+        if task_id is None or at_rest(self._states[task_id]):
+            return error_event(exc)
+        context = (self.last.context_id if self.last else None) or next(iter(self._sessions), "")
+        text = stopped_text(exc)
+        self._fail(text, task_id=task_id, context_id=context)
+        return final_event(task_id, context, text, last_event)
+
+    def broken_answer(self, request_id: Any, exc: BaseException, body: Any) -> dict[str, Any]:
+        """The JSON-RPC error for a non-streamed call whose answer broke off; the running
+        tasks of its task or contextId are recorded failed."""
+        context, tasks = _request_ids(body) if isinstance(body, dict) else (None, [])
+        text = stopped_text(exc)
+        if tasks or context:
+            self._fail(text, task_id=tasks[0] if tasks else None, context_id=context)
+        return rpc_error(request_id, AGENT_UNREACHABLE, text)
+
+    def _fail(self, text: str, *, task_id: str | None, context_id: str | None) -> None:
+        user, agent = self._user, self._agent
+        failure = TaskFailure(user.id, user.scope, agent.namespace, agent.name, text)
+        self._ctx.writer.submit(replace(failure, task_id=task_id, context_id=context_id))
+
     async def body(self, raw: bytes) -> None:
         try:
             payload = json.loads(raw)
@@ -240,6 +275,7 @@ class SseTap:
     def __init__(self) -> None:
         self._buffer = b""
         self.broken = False
+        self.last: str | None = None  # the last event's data (to shape a closing event)
 
     def feed(self, chunk: bytes) -> Iterator[str]:
         if self.broken:
@@ -253,7 +289,8 @@ class SseTap:
                 if line.startswith(b"data:")
             ]
             if data:
-                yield b"\n".join(data).decode("utf-8", "replace")
+                self.last = b"\n".join(data).decode("utf-8", "replace")
+                yield self.last
         if len(self._buffer) > self.MAX_BUFFER:  # not SSE after all: stop looking
             self.broken = True
             self._buffer = b""

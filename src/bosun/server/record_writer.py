@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bosun.server.a2a_broken import TaskFailure, write_failures
 from bosun.server.db import Repositories
 from bosun.server.db.sessions import SessionClaim
 from bosun.server.db.tasks import TaskWrite
@@ -44,7 +45,7 @@ class UsageRecord:
     fields: dict[str, Any]
 
 
-Item = SessionClaim | TaskRecord | UsageRecord
+Item = SessionClaim | TaskRecord | UsageRecord | TaskFailure
 
 
 @dataclass
@@ -128,3 +129,6 @@ class RecordWriter:
             await self.repos.tasks.upsert_many(tasks)
         if usage:
             await self.repos.usage.record_many(usage)
+        failures = [i for i in batch if isinstance(i, TaskFailure)]
+        if failures:  # after the task states above: an agent that broke off mid-turn
+            await write_failures(self.repos, failures)

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     proxy_timeout: float = Field(
         default=600.0, description="Seconds an A2A call through the proxy may take."
     )
+    max_agent_answer_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest non-streamed answer the A2A proxy reads from an agent "
+        "(else 502); streams pass through without a limit.",
+    )
     sync_resources: bool = Field(
         default=True,
         description="Mirror agents and discovered tools from the store into the database.",
