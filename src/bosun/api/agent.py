@@ -190,6 +190,55 @@ class A2AConfig(WireModel):
     )
 
 
+class GitSkillRepo(WireModel):
+    """A git repository holding skills (kagent's GitRepo)."""
+
+    url: str = Field(min_length=1, max_length=2048, description="HTTPS or SSH URL of the repo.")
+    ref: str = Field(
+        default="main", min_length=1, max_length=255, description="Branch, tag or commit."
+    )
+    path: str | None = Field(
+        default=None, max_length=1024, description="Subdirectory of the repo used as skill root."
+    )
+    name: str | None = Field(
+        default=None, max_length=253, description="Directory under /skills; default: repo name."
+    )
+
+
+class ConfigMapSkill(WireModel):
+    """A small skill kept in a ConfigMap: each key is a file, SKILL.md among them (Bosun)."""
+
+    name: Name
+
+
+class SkillsSpec(WireModel):
+    """Skills (folders with a SKILL.md) made available to the agent under /skills."""
+
+    insecure_skip_verify: bool = Field(
+        default=False, description="Fetch OCI images insecurely (kagent; not used by Bosun)."
+    )
+    refs: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="OCI images with skills (kagent); Bosun does not fetch these yet.",
+    )
+    git_auth_secret_ref: LocalObjectReference | None = Field(
+        default=None,
+        description="Secret with a `token` key for HTTPS git auth, used for every gitRefs entry.",
+    )
+    git_refs: list[GitSkillRepo] = Field(
+        default_factory=list, max_length=20, description="Git repositories to fetch skills from."
+    )
+    config_map_refs: list[ConfigMapSkill] = Field(
+        default_factory=list, max_length=20, description="ConfigMaps that each hold one skill."
+    )
+    local_paths: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Directories on this machine with skills (local mode, `bosun up`, only).",
+    )
+
+
 class Memory(WireModel):
     model_config_: Name | None = Field(
         default=None, alias="modelConfig", description="ModelConfig used for memory."
@@ -375,6 +424,9 @@ class AgentSpec(WireModel):
         default=None, description="The agent's prompt, model and tools (type Declarative)."
     )
     byo: ByoAgentSpec | None = Field(default=None, description="Your own agent (type BYO).")
+    skills: SkillsSpec | None = Field(
+        default=None, description="Skills (SKILL.md folders) fetched into the pod at /skills."
+    )
     allowed_namespaces: AllowedNamespaces | None = Field(
         default=None,
         description="Namespaces whose agents may use this agent as a tool (default: Same).",

@@ -175,6 +175,27 @@ class MemorySettings(ConfigModel):
     ttl_days: int | None = None
 
 
+class GitSkillSource(ConfigModel):
+    url: str
+    ref: str = "main"
+    path: str | None = None
+    name: str = Field(description="Directory under `directory` the repo is fetched into.")
+
+
+class SkillsSettings(ConfigModel):
+    """Where the agent's skills are: directories to scan, and git repos to fetch first."""
+
+    directory: str = Field(default="/skills", description="Where git sources are fetched to.")
+    paths: list[str] = Field(
+        default_factory=list,
+        description="Directories whose subdirectories with a SKILL.md are skills.",
+    )
+    git: list[GitSkillSource] = Field(default_factory=list)
+    git_token_env: str | None = Field(
+        default=None, description="Env var with a token for HTTPS git (from gitAuthSecretRef)."
+    )
+
+
 class AgentConfig(ConfigModel):
     """config.json."""
 
@@ -192,6 +213,7 @@ class AgentConfig(ConfigModel):
     mcp_servers: list[McpServerSettings] = Field(default_factory=list)
     remote_agents: list[RemoteAgentSettings] = Field(default_factory=list)
     memory: MemorySettings | None = None
+    skills: SkillsSettings | None = None
     compaction: CompactionSettings | None = None
     max_llm_calls: int = Field(
         default=25, ge=1, description="LLM round trips allowed in one turn before it stops."

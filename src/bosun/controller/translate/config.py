@@ -22,6 +22,7 @@ from bosun.controller.translate.gateway import GatewayRoute
 from bosun.controller.translate.interface import References, TranslateOptions
 from bosun.controller.translate.model import model_settings
 from bosun.controller.translate.prompt import resolve_instruction
+from bosun.controller.translate.skills import build_skills
 from bosun.controller.translate.tools import build_tools
 from bosun.controller.translate.wiring import PodWiring
 
@@ -102,6 +103,8 @@ def build_config(
             )
         memory = MemorySettings(model=memory_model, ttl_days=spec.memory.ttl_days)
 
+    skills = build_skills(agent, refs, errors, wiring, result.notes)
+
     compaction = None
     source = spec.context.compaction if spec.context else None
     if source is not None:
@@ -138,6 +141,7 @@ def build_config(
         mcp_servers=tools.mcp_servers,
         remote_agents=tools.remote_agents,
         memory=memory,
+        skills=skills,
         compaction=compaction,
     )
     return result

@@ -136,6 +136,12 @@ def agent_deployment(
         **_container_extras(spec, AGENT_RESOURCES),
     }
     pod_spec: Obj = {"serviceAccountName": service_account, "volumes": volumes}
+    if wiring.init_containers:  # e.g. fetching skills (translate/skills.py)
+        config_mount = {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}
+        pod_spec["initContainers"] = [
+            {**c, "image": image, "volumeMounts": [config_mount, *c.get("volumeMounts", [])]}
+            for c in wiring.init_containers
+        ]
     pod_spec.update(pod_spec_extras(spec))
     return deployment(
         name,

@@ -111,6 +111,8 @@ def agent_references(agent: Agent) -> set[Ref]:
             out.add(("Agent", tool.agent.namespace or ns, tool.agent.name))
     if spec.deployment is not None:
         out |= _env_references(spec.deployment.env, ns)
+    if agent.spec.skills is not None:
+        out |= {("ConfigMap", ns, s.name) for s in agent.spec.skills.config_map_refs}
     return out
 
 

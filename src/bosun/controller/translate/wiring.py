@@ -22,6 +22,7 @@ class PodWiring:
     volumes: list[Obj] = field(default_factory=list)
     mounts: list[Obj] = field(default_factory=list)
     secret_hashes: dict[str, str] = field(default_factory=dict)  # "ns/name/key" -> sha256
+    init_containers: list[Obj] = field(default_factory=list)  # image and config mount added
 
     def has_env(self, name: str) -> bool:
         return any(e["name"] == name for e in self.env)
