@@ -23,12 +23,14 @@ from bosun.api.config import AgentConfig, McpServerSettings
 from bosun.runtime.deps import TurnDeps
 from bosun.runtime.memory import MemoryService, build_memory
 from bosun.runtime.models import ModelConfigError, build_model
+from bosun.runtime.skills import build_skills
 from bosun.runtime.team_handoff import HandoffToolset
 from bosun.runtime.toolsets.approval import require_approval
 from bosun.runtime.toolsets.ask_user import ask_user_toolset
 from bosun.runtime.toolsets.mcp import McpServerTools
 from bosun.runtime.toolsets.memory import memory_toolset
 from bosun.runtime.toolsets.remote_agent import RemoteAgents, remote_agent_toolset
+from bosun.runtime.toolsets.skills import skills_toolset
 from bosun.runtime.toolsets.timeout import TimeoutToolset
 from bosun.runtime.toolsets.truncation import DEFAULT_MAX_CHARS, TruncatingToolset
 
@@ -139,6 +141,10 @@ def build_engine(config: AgentConfig, *, data_dir: Path | None = None) -> Engine
         memory = build_memory(config.memory, agent=config.name, data_dir=data_dir)
         toolsets.append(memory_toolset(memory))
         instructions.append(memory.instructions)
+    if config.skills is not None:  # SKILL.md folders: tools + their list (runtime/skills.py)
+        skills = build_skills(config.skills, data_dir=data_dir)
+        toolsets.append(skills_toolset(skills))
+        instructions.append(lambda: skills.instructions())
     agent: Agent[TurnDeps, Any] = Agent(
         build_model(config.model),
         instructions=[i for i in instructions if i is not None] or None,

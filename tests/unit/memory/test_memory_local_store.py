@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bosun.runtime.memory import MemoryService
 from bosun.runtime.memory_embed import KeywordEmbedder
 from bosun.runtime.memory_store import SqliteMemories, cosine_distance, pack
@@ -51,3 +53,17 @@ def test_cosine_distance_matches_its_definition() -> None:
     assert abs((cosine_distance(pack([1.0, 0.0]), pack([0.0, 2.0])) or 0) - 1.0) < 1e-9
     assert cosine_distance(pack([1.0]), pack([1.0, 0.0])) is None
     assert cosine_distance(pack([0.0, 0.0]), pack([1.0, 0.0])) is None
+
+
+def test_skill_files_stay_inside_the_skill(tmp_path: Path) -> None:
+    from bosun.runtime.skills import SkillError, discover, split_front_matter
+
+    root = tmp_path / "s" / "one"
+    root.mkdir(parents=True)
+    (root / "SKILL.md").write_text("---\nname: one\ndescription: The first\n---\nDo it.\n")
+    (tmp_path / "secret.txt").write_text("no")
+    [skill] = discover([str(tmp_path / "s")])
+    assert (skill.name, skill.description, skill.instructions()) == ("one", "The first", "Do it.\n")
+    with pytest.raises(SkillError):
+        skill.read("../../secret.txt")
+    assert split_front_matter("no front matter") == ({}, "no front matter")
