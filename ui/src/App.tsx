@@ -12,12 +12,14 @@ import NotFoundPage from "./pages/NotFoundPage";
 // Loaded when first opened, so the first page needs less JavaScript.
 const ChatPage = lazy(() => import("./pages/ChatPage"));
 const UsagePage = lazy(() => import("./pages/UsagePage"));
+const MemoryPage = lazy(() => import("./pages/MemoryPage"));
 
 const NAV = [
   { to: "/agents", label: "Agents" },
   { to: "/models", label: "Models" },
   { to: "/mcp-servers", label: "MCP servers" },
   { to: "/usage", label: "Usage" },
+  { to: "/memory", label: "Memory" },
 ];
 
 export default function App() {
@@ -50,6 +52,7 @@ export default function App() {
                 <Route path="/models/*" element={<ModelsPage />} />
                 <Route path="/mcp-servers/*" element={<McpServersPage />} />
                 <Route path="/usage" element={<UsagePage />} />
+                <Route path="/memory" element={<MemoryPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>
