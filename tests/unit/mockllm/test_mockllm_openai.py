@@ -216,8 +216,8 @@ def test_models_list_health_and_wrong_base_url(llm: MockLLM) -> None:
     assert [m.id for m in client(llm).models.list()] == ["m1", "m2"]
     assert httpx.get(llm.url + "/health").json() == {"status": "ok"}
     wrong = openai.OpenAI(base_url=llm.url, api_key=KEY, max_retries=0)  # forgot /v1
-    with pytest.raises(openai.NotFoundError) as info:
-        wrong.embeddings.create(model="m1", input="x")
+    with pytest.raises(openai.NotFoundError) as info:  # an endpoint served only under /v1
+        wrong.models.retrieve("m1")
     assert f"Point OpenAI clients at {llm.url}/v1" in info.value.message
 
 
