@@ -37,10 +37,11 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     previous = os.environ.get("BOSUN_URL")
 
     async def run() -> None:
-        from bosun.tools.server import build_server
+        from bosun.tools.server import build_server, http_app
 
         db = await Database.open(f"sqlite+aiosqlite:///{tmp / 'cp.db'}")
-        tools = build_server(kubernetes_tools=False).server.streamable_http_app()
+        # The app `bosun tools serve` serves (Host check included), not the SDK's bare one.
+        tools = http_app(build_server(kubernetes_tools=False), "127.0.0.1")
         with MockLLM(SCRIPT) as llm:
             async with control_plane(db, tmp) as plane, serving(tools) as tools_url:
                 os.environ["BOSUN_URL"] = plane.url
