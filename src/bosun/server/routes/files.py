@@ -38,11 +38,11 @@ def max_file_bytes() -> int:
 
 class FileUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=1024)
+    name: str = Field(min_length=1, max_length=1024, pattern=r"^[^\x00]*$")
     media_type: str = Field(default="application/octet-stream", max_length=255, pattern=MEDIA_TYPE)
     data: str = Field(description="The file's bytes, base64")
-    session_id: str | None = Field(default=None, max_length=255)
-    task_id: str | None = Field(default=None, max_length=255)
+    session_id: str | None = Field(default=None, max_length=255, pattern=r"^[^\x00]*$")
+    task_id: str | None = Field(default=None, max_length=255, pattern=r"^[^\x00]*$")
     agent: str | None = Field(default=None, pattern=AGENT_REF, max_length=317)
 
 

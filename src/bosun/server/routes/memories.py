@@ -9,6 +9,8 @@ keep memories with it).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,21 +24,23 @@ from bosun.server.routes.common import AGENT_REF, IdPath, Limit, Offset, split_a
 router = APIRouter(prefix="/api/memories", tags=["memories"], responses=ERROR_RESPONSES)
 
 MAX_DIMENSIONS = 8192
+Component = Annotated[float, Field(allow_inf_nan=False, ge=-3.0e38, le=3.0e38)]  # float32
+NoNul = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 AgentRef = Field(pattern=AGENT_REF, max_length=317, description="namespace/name of the Agent")
 
 
 class MemoryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agent: str = AgentRef
-    content: str = Field(min_length=1, max_length=4000)
-    embedding: list[float] = Field(min_length=1, max_length=MAX_DIMENSIONS)
+    content: str = Field(min_length=1, max_length=4000, pattern=NoNul)
+    embedding: list[Component] = Field(min_length=1, max_length=MAX_DIMENSIONS)
     ttl_days: int | None = Field(default=None, ge=1, le=36500)
 
 
 class MemorySearch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agent: str = AgentRef
-    embedding: list[float] = Field(min_length=1, max_length=MAX_DIMENSIONS)
+    embedding: list[Component] = Field(min_length=1, max_length=MAX_DIMENSIONS)
     limit: int = Field(default=5, ge=1, le=50)
 
 
