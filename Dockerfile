@@ -73,6 +73,10 @@ RUN uv sync --frozen --no-dev --no-editable \
 
 # ---- runtime: the `bosun` image ----------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
+# git: the agents' init step clones skills from git refs (python -m bosun.runtime.skills_fetch).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 # A fixed numeric uid, so `runAsNonRoot: true` can be checked by the kubelet.
 RUN groupadd --system --gid 10001 bosun \
  && useradd --system --uid 10001 --gid 10001 --home-dir /home/bosun --create-home \
