@@ -5,6 +5,9 @@ Debian's binaries (`apt-get install postgresql`, found under /usr/lib/postgresql
 a temp dir on a free 127.0.0.1 port. `await postgres.new_database()` gives the URL of a
 fresh, empty database. Without the binaries the tests that use it fail when CI is set, and
 are skipped with a message otherwise.
+
+`stoppable_postgres`: a server of its own for one test, which the test may `stop()`
+(`pg_ctl stop -m fast`) and `start()` again on the same port and data (reliability tests).
 """
 
 from __future__ import annotations
@@ -106,6 +109,68 @@ def postgres() -> Iterator[PostgresServer]:
     finally:
         subprocess.run(
             [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@dataclass
+class StoppablePostgres(PostgresServer):
+    """A dedicated server: `stop()` (fast shutdown) and `start()` again, same port and data."""
+
+    bin_dir: Path = Path()
+    data: Path = Path()
+    prefix: tuple[str, ...] = ()
+
+    def _ctl(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [*self.prefix, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), *args],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        base = self.data.parent
+        options = f"-h {self.host} -p {self.port} -k {base} -c fsync=off -c full_page_writes=off"
+        self._ctl("-o", options, "-l", str(base / "log"), "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        self._ctl("-m", "fast", "-w", "stop")
+
+
+@pytest.fixture
+def stoppable_postgres() -> Iterator[StoppablePostgres]:
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        message = "PostgreSQL server binaries not found (apt-get install -y postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    base = Path(tempfile.mkdtemp(prefix="bosun-pg-stoppable-"))
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:  # initdb refuses to run as root (see `postgres`)
+        account = pwd.getpwnam("postgres")
+        os.chown(base, account.pw_uid, account.pw_gid)
+        prefix = ("runuser", "-u", "postgres", "--")
+    server = StoppablePostgres("127.0.0.1", _free_port(), "bosun", bin_dir, base / "data", prefix)
+    try:
+        subprocess.run(
+            [*prefix, str(bin_dir / "initdb"), "-D", str(server.data), "-U", "bosun", "-A",
+             "trust", "--no-sync", "-E", "UTF8"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        server.start()
+    except subprocess.CalledProcessError as exc:
+        log = (base / "log").read_text() if (base / "log").exists() else ""
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.fail(f"could not start PostgreSQL: {exc.stderr.decode()}\n{log}")
+    try:
+        yield server
+    finally:
+        subprocess.run(
+            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(server.data), "-m", "immediate", "stop"],
             capture_output=True,
             timeout=60,
         )

@@ -110,7 +110,12 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
         else:
+            # After a database restart the pooled connections are dead: pre-ping replaces
+            # them (one round trip per checkout). A server that does not answer fails a
+            # connection in 10 s (asyncpg waits 60), which the API answers 503 (errors.py).
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            if make_url(url).get_driver_name() == "asyncpg":
+                kwargs["connect_args"] = {"timeout": 10}
         engine = create_async_engine(url, **kwargs)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
