@@ -1,18 +1,39 @@
 // One turn on screen: the user's message (with attachments), then what the agent did in
 // order (text, tool cards), its answer, files it returned, token usage, copy and feedback.
 import { useState } from "react";
-import { post } from "../api/client";
+import { authHeaders, getToken, post } from "../api/client";
 import { Clip, ThumbDown, ThumbUp } from "./icons";
 import { InputPanel } from "./InputPanel";
 import { FINAL_STATES, totalUsage, type FileRef, type Turn } from "./model";
 import { LongText, ToolCard } from "./ToolCard";
 
+// A plain link carries no bearer token: with sign-in on, a control-plane file is fetched
+// with the token and handed to the browser as a blob.
+async function downloadWithToken(file: FileRef): Promise<void> {
+  const res = await fetch(file.url, { headers: authHeaders() });
+  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = file.name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 function FileChip({ file }: { file: FileRef }) {
+  const [error, setError] = useState("");
   const size = file.size === undefined ? "" : ` (${file.size < 1024 ? `${file.size} B` : `${(file.size / 1024).toFixed(1)} KB`})`;
+  const needsToken = file.url.startsWith("/api/") && getToken() !== null;
+  function onClick(event: React.MouseEvent) {
+    if (!needsToken) return;
+    event.preventDefault();
+    downloadWithToken(file).catch((err: Error) => setError(`Download failed: ${err.message}`));
+  }
   return (
-    <a className="file-chip" href={file.url} download={file.name} aria-label={`Download ${file.name}`}>
+    <a className="file-chip" href={file.url} download={file.name} aria-label={`Download ${file.name}`} onClick={onClick} title={error || undefined}>
       <Clip /> {file.name}
       <span className="muted">{size}</span>
+      {error && <span className="field-error"> {error}</span>}
     </a>
   );
 }
