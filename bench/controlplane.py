@@ -1,23 +1,32 @@
 """Benchmark: what the control plane's A2A proxy costs, and how many SSE streams it holds.
 
-Three processes, so that no one's CPU is counted for another:
-- an A2A agent (a2a-sdk server, the same server stack `bosun agent` uses, with an echo
-  executor instead of an LLM so that the agent's own time is small and steady),
-- the control plane (`create_app`, local mode, SQLite) with that agent registered Ready,
-- this process, the load generator (httpx).
+Separate processes, so that no one's CPU is counted for another:
+- an instant A2A agent stub (bench/rawhttp.py; `--agent sdk`: the a2a-sdk server stack
+  `bosun agent` uses, with an echo executor, which itself saturates near 150-200 req/s),
+- the control plane of this tree (`create_app`, local mode, SQLite, served with
+  `bosun.server.app.uvicorn_options()`, as `bosun controlplane` serves it), the echo
+  agent registered Ready;
+- with `--baseline REF`: a second control plane, the code of git REF (`git archive`
+  into a temporary folder, run from there), served as that code was (asyncio loop, h11),
+  so before and after are measured in the same run under the same machine load;
+- this process, the load generator (a light keep-alive client, bench/rawhttp.py).
 
-1. Proxy overhead: the same SendMessage, direct to the agent and through the proxy, sent
-   open-loop at fixed rates (default 50 and 200 requests/s, 10 s each); p50/p99 latency
-   and errors of both, and the difference. Then the CPU each proxied request costs the
-   control plane (from /proc, so other load on the machine does not distort it) and the
-   rate it reaches with 20 requests in flight.
-2. Concurrent SSE streams: N SendStreamingMessage streams opened through the proxy at
-   once (default 1000), each held open by the agent for a few seconds before it
-   completes; how many finished with the final event and zero errors, and the control
-   plane's peak RSS.
+Each round (`--rounds`, default 3; medians reported, stacks taken in turn):
+1. Latency: `message/send` (A2A v0.3; `--method SendMessage` for 1.0) sent open-loop
+   at fixed rates (default 50 and 200 requests/s, `--seconds` each), direct to the agent
+   and through each proxy; p50/p99 and the difference (what the proxy adds).
+2. Capacity: requests/s with 32 requests in flight, and the control plane's CPU per
+   proxied request (from /proc, so other load on the machine does not distort it).
+Then once per stack: N SendStreamingMessage streams opened through the proxy at once
+(default 1000, each from its own user, held `--hold` s by the agent): completed, errors,
+the control plane's peak RSS.
 
-Figures, not asserts: `uv run python bench/controlplane.py [--rate 200] [--seconds 10]
-[--streams 1000] [--hold 5]`.
+`--profile S`: py-spy samples each control plane for S seconds under the capacity load;
+the stacks go to /tmp/bosun-bench-profile-*.txt and a summary (where the CPU goes, by
+package and by Bosun module) is printed.
+
+Figures, not asserts: `uv run python bench/controlplane.py [--baseline HEAD~3]
+[--rate 50 200] [--seconds 10] [--streams 1000] [--hold 5] [--rounds 3] [--profile 10]`.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -34,10 +44,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent))
+
+from rawhttp import Client, new_loop_policy, run_stub  # noqa: E402
 
 
 def free_port() -> int:
@@ -46,10 +61,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-# --- child: the echo agent ------------------------------------------------------------
+# --- child: the a2a-sdk echo agent ----------------------------------------------------
 
 
-def run_agent(port: int, hold: float) -> None:
+def run_sdk_agent(port: int, hold: float) -> None:
     import uvicorn
     from a2a.helpers.proto_helpers import get_message_text, new_task, new_text_message
     from a2a.server.agent_execution import AgentExecutor, RequestContext
@@ -97,16 +112,24 @@ def run_agent(port: int, hold: float) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096)
 
 
-# --- child: the control plane ---------------------------------------------------------
+# --- child: a control plane -----------------------------------------------------------
 
 
-def run_controlplane(port: int, agent_url: str, data_dir: Path) -> None:
+def run_controlplane(port: int, agent_url: str, data_dir: Path, stack: str) -> None:
+    """`stack`: `current` (what `bosun controlplane` uses today) or `asyncio-h11`."""
     import uvicorn
 
-    from bosun.server.app import create_app
+    import bosun
+    from bosun.server import app as app_module
     from bosun.server.db import Database
     from bosun.server.settings import Settings
     from bosun.server.store_db import DbResourceStore
+
+    print(f"control plane {stack} from {Path(bosun.__file__).parent}", flush=True)
+    options: dict[str, Any] = {"loop": "asyncio", "http": "h11"}
+    factory = getattr(app_module, "uvicorn_options", None)
+    if stack == "current" and factory is not None:
+        options = factory()
 
     async def main() -> None:
         settings = Settings(mode="local", auth="none", data_dir=data_dir)
@@ -122,69 +145,105 @@ def run_controlplane(port: int, agent_url: str, data_dir: Path) -> None:
         )
         ready = {"type": "Ready", "status": "True", "reason": "Bench", "message": ""}
         await store.patch_status("Agent", "default", "echo", {"conditions": [ready]})
-        app = create_app(settings, database=db, store=store, endpoint=lambda _: agent_url)
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096)
+        app = app_module.create_app(
+            settings, database=db, store=store, endpoint=lambda _: agent_url
+        )
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, **options
+        )
         await uvicorn.Server(config).serve()
 
-    asyncio.run(main())
+    if options.get("loop") == "uvloop":
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(main())
+    else:
+        asyncio.run(main())
 
 
 # --- the load -------------------------------------------------------------------------
 
 
-def send(text: str, stream: bool = False) -> dict[str, Any]:
-    return {
+def send(method: str, text: str = "ping") -> bytes:
+    v03 = "/" in method
+    part = {"kind": "text", "text": text} if v03 else {"text": text}
+    message = {
+        "messageId": str(uuid.uuid4()),
+        "role": "user" if v03 else "ROLE_USER",
+        "parts": [part],
+    }
+    body = {
         "jsonrpc": "2.0",
         "id": str(uuid.uuid4()),
-        "method": "SendStreamingMessage" if stream else "SendMessage",
-        "params": {
-            "message": {
-                "messageId": str(uuid.uuid4()),
-                "role": "ROLE_USER",
-                "parts": [{"text": text}],
-            }
-        },
+        "method": method,
+        "params": {"message": message},
     }
+    return json.dumps(body).encode()
 
 
 HEADERS = {"A2A-Version": "1.0", "X-Bosun-User": "bench"}
 
 
-async def fixed_rate(url: str, rate: float, seconds: float) -> tuple[list[float], int]:
-    """Open loop: a request every 1/rate s whatever the answers do; latencies in ms."""
-    import httpx
+def _ok(status: int, body: bytes) -> bool:
+    return status == 200 and b'"result"' in body
 
+
+async def fixed_rate(url: str, method: str, rate: float, seconds: float) -> tuple[list[float], int]:
+    """Open loop: a request every 1/rate s whatever the answers do; latencies in ms."""
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+    client = Client(url, size=256)
 
-        async def one() -> None:
-            nonlocal errors
-            start = time.perf_counter()
-            try:
-                response = await http.post(url, json=send("ping"), headers=HEADERS)
-                ok = response.status_code == 200 and "result" in response.json()
-            except Exception:
-                ok = False
-            if ok:
-                latencies.append((time.perf_counter() - start) * 1000)
-            else:
-                errors += 1
+    async def one() -> None:
+        nonlocal errors
+        start = time.perf_counter()
+        try:
+            ok = _ok(*await client.post(send(method), HEADERS))
+        except Exception:
+            ok = False
+        if ok:
+            latencies.append((time.perf_counter() - start) * 1000)
+        else:
+            errors += 1
 
-        tasks = []
-        begin = time.perf_counter()
-        for i in range(int(rate * seconds)):
-            delay = begin + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
+    tasks = []
+    begin = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        delay = begin + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one()))
+    await asyncio.gather(*tasks)
+    await client.close()
     return latencies, errors
 
 
+async def closed_loop(url: str, method: str, seconds: float, in_flight: int) -> tuple[float, int]:
+    """(requests/s, errors) with `in_flight` requests outstanding for `seconds`."""
+    client = Client(url, size=in_flight)
+    done = errors = 0
+    end = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done, errors
+        while time.perf_counter() < end:
+            try:
+                ok = _ok(*await client.post(send(method), HEADERS))
+            except Exception:
+                ok = False
+            done += 1
+            errors += not ok
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    took = time.perf_counter() - start
+    await client.close()
+    return done / took, errors
+
+
 async def streams(url: str, count: int) -> tuple[int, int, float]:
-    """Open `count` streams at once; (completed, errors, seconds until all ended)."""
+    """Open `count` streams at once, each from its own user; (completed, errors, seconds)."""
     import httpx
 
     limits = httpx.Limits(max_connections=count + 10, max_keepalive_connections=count + 10)
@@ -192,13 +251,13 @@ async def streams(url: str, count: int) -> tuple[int, int, float]:
     timeout = httpx.Timeout(120, connect=60, pool=60)
     async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
 
-        async def one() -> None:
+        async def one(i: int) -> None:
             nonlocal completed, errors
             final = False
+            headers = {**HEADERS, "X-Bosun-User": f"bench-{i}"}
+            body = send("SendStreamingMessage", "hold")
             try:
-                async with http.stream(
-                    "POST", url, json=send("hold", stream=True), headers=HEADERS
-                ) as response:
+                async with http.stream("POST", url, content=body, headers=headers) as response:
                     async for line in response.aiter_lines():
                         if line.startswith("data:"):
                             event = json.loads(line[5:])
@@ -215,7 +274,7 @@ async def streams(url: str, count: int) -> tuple[int, int, float]:
                 errors += 1
 
         start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(count)))
+        await asyncio.gather(*(one(i) for i in range(count)))
     return completed, errors, time.perf_counter() - start
 
 
@@ -231,25 +290,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def closed_loop(url: str, count: int, in_flight: int) -> float:
-    """Requests per second with `in_flight` requests outstanding at all times."""
-    import httpx
-
-    gate = asyncio.Semaphore(in_flight)
-    async with httpx.AsyncClient(timeout=60) as http:
-
-        async def one() -> None:
-            async with gate:
-                await http.post(url, json=send("ping"), headers=HEADERS)
-
-        start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(count)))
-        return count / (time.perf_counter() - start)
-
-
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, key: str = "VmHWM:") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -266,53 +309,180 @@ async def wait_up(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+# --- the profile summary --------------------------------------------------------------
+
+_PACKAGES = (
+    "bosun", "starlette", "fastapi", "uvicorn", "h11", "httptools", "httpx", "httpcore",
+    "anyio", "sqlalchemy", "aiosqlite", "sqlite3", "opentelemetry", "prometheus_client",
+    "pydantic", "json", "logging", "uvloop", "asyncio", "concurrent", "threading",
+)  # fmt: skip
+
+
+def _bucket(frame: str) -> str:
+    """`func (path:line)` -> the package (Bosun: its module) the frame runs in."""
+    path = "/" + frame.rsplit("(", 1)[-1]  # py-spy writes paths from the package up
+    if "/bosun/" in path:
+        module = path.split("/bosun/", 1)[1].split(":", 1)[0].removesuffix(".py")
+        return "bosun." + module.replace("/", ".")
+    for name in _PACKAGES:
+        if f"/{name}/" in path or f"/{name}.py" in path:
+            return name
+    return "other"
+
+
+def summarize(profile: Path, top: int = 14) -> str:
+    """Where the event loop's thread spends its samples (other threads, e.g. the SQLite
+    driver's, are counted apart: they mostly wait)."""
+    total = others = 0
+    leaf: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    functions: Counter[str] = Counter()
+    for line in profile.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [f for f in stack.split(";") if "(" in f]
+        if not frames:
+            continue
+        if not frames[0].startswith("<module>"):
+            others += n
+            continue
+        total += n
+        leaf[_bucket(frames[-1])] += n
+        functions[frames[-1].split(" (")[0] + " " + _bucket(frames[-1])] += n
+        for bucket in {_bucket(f) for f in frames}:
+            inclusive[bucket] += n
+    if not total:
+        return "  (no samples)"
+
+    def pct(counter: Counter[str], keys: Any) -> str:
+        return "  ".join(f"{k} {counter[k] / total:.0%}" for k in keys if counter[k])
+
+    mods = sorted((k for k in inclusive if k.startswith("bosun.")), key=lambda k: -inclusive[k])
+    libs = [k for k, _ in inclusive.most_common() if not k.startswith("bosun.")]
+    return (
+        f"  event-loop thread samples {total} (other threads {others})\n"
+        f"  self time by package: {pct(leaf, [k for k, _ in leaf.most_common(top)])}\n"
+        f"  inclusive, libraries: {pct(inclusive, libs[:top])}\n"
+        f"  inclusive, Bosun modules: {pct(inclusive, mods[:top])}\n"
+        f"  hottest functions (self): {pct(functions, [k for k, _ in functions.most_common(10)])}"
+    )
+
+
+async def profile(pid: int, label: str, url: str, method: str, seconds: float) -> None:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    out = Path(tempfile.gettempdir()) / f"bosun-bench-profile-{label}.txt"
+    command = [spy, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "250",
+               "-f", "raw", "-o", str(out), "--nonblocking"]  # fmt: skip
+    spying = await asyncio.create_subprocess_exec(
+        *command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    await asyncio.sleep(0.5)
+    await closed_loop(url, method, seconds, 32)
+    await spying.wait()
+    print(f"profile {label} (py-spy, {seconds:.0f} s under the capacity load): {out}")
+    print(summarize(out) if out.exists() else "  py-spy wrote nothing (is it installed?)")
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+def baseline_tree(ref: str) -> Path:
+    """The `src/` of git REF in a temporary folder (no change to the repository)."""
+    target = Path(tempfile.mkdtemp(prefix="bosun-bench-base-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target / "src"
+
+
 async def bench(args: argparse.Namespace) -> None:
-    agent_port, cp_port = free_port(), free_port()
+    agent_port = free_port()
     agent_url = f"http://127.0.0.1:{agent_port}"
-    proxy = f"http://127.0.0.1:{cp_port}/api/a2a/default/echo"
-    data = Path(tempfile.mkdtemp(prefix="bosun-bench-"))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     py = sys.executable
-    commands = [
-        [py, str(HERE), "_agent", str(agent_port), str(args.hold)],
-        [py, str(HERE), "_controlplane", str(cp_port), agent_url, str(data)],
-    ]
-    children = [subprocess.Popen(c, env=env) for c in commands]  # noqa: ASYNC220
+    if args.agent == "sdk":
+        agent_cmd = [py, str(HERE), "_sdk_agent", str(agent_port), str(args.hold)]
+    else:
+        agent_cmd = [py, str(HERE), "_stub", str(agent_port), str(args.hold)]
+    children = [subprocess.Popen(agent_cmd, env=env)]  # noqa: ASYNC220
+    stacks: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    plan = [("after", "current", None)]
+    if args.baseline:
+        plan.insert(0, ("before", "asyncio-h11", baseline_tree(args.baseline)))
+    for label, stack, src in plan:
+        port = free_port()
+        data = Path(tempfile.mkdtemp(prefix="bosun-bench-"))
+        child_env = dict(env)
+        if src is not None:
+            child_env["PYTHONPATH"] = str(src)
+        cmd = [py, str(HERE), "_controlplane", str(port), agent_url, str(data), stack]
+        child = subprocess.Popen(cmd, env=child_env)  # noqa: ASYNC220
+        children.append(child)
+        stacks[label] = (child, f"http://127.0.0.1:{port}/api/a2a/default/echo")
     try:
         await wait_up(f"{agent_url}/.well-known/agent-card.json")
-        await wait_up(f"http://127.0.0.1:{cp_port}/health")
-        await fixed_rate(proxy, 50, 1)  # warm both paths
-        await fixed_rate(f"{agent_url}/", 50, 1)
-        for rate in args.rate:
-            print(f"proxy overhead: SendMessage at {rate:.0f} req/s for {args.seconds:.0f} s")
-            results = {}
-            for label, url in (("direct", f"{agent_url}/"), ("proxied", proxy)):
-                latencies, errors = await fixed_rate(url, rate, args.seconds)
-                results[label] = latencies
-                p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
-                mean = statistics.fmean(latencies) if latencies else float("nan")
-                print(
-                    f"  {label:8} n={len(latencies):5}  errors={errors}  "
-                    f"p50={p50:6.1f} ms  p99={p99:6.1f} ms  mean={mean:6.1f} ms"
-                )
-            d50 = percentile(results["proxied"], 0.5) - percentile(results["direct"], 0.5)
-            d99 = percentile(results["proxied"], 0.99) - percentile(results["direct"], 0.99)
-            print(f"  overhead p50={d50:+.1f} ms  p99={d99:+.1f} ms")
-        before = cpu_seconds(children[1].pid)
-        throughput = await closed_loop(proxy, 2000, 20)
-        cost = (cpu_seconds(children[1].pid) - before) / 2000 * 1000
-        direct = await closed_loop(f"{agent_url}/", 2000, 20)
-        print(
-            f"capacity (20 in flight): proxied {throughput:.0f} req/s, direct {direct:.0f} "
-            f"req/s; control plane CPU {cost:.2f} ms per proxied request"
-        )
+        for _, url in stacks.values():
+            await wait_up(url.split("/api/")[0] + "/health")
+            await fixed_rate(url, args.method, 100, 1)  # warm the path
+        load = os.getloadavg()
+        shown = " ".join(f"{x:.2f}" for x in load)
+        print(f"load average at start: {shown}; cores {os.cpu_count()}")
+        rows: dict[str, list[float]] = {}
+
+        def note(key: str, value: float) -> None:
+            rows.setdefault(key, []).append(value)
+
+        labels = list(stacks)
+        for round_no in range(args.rounds):
+            order = labels if round_no % 2 == 0 else labels[::-1]
+            for rate in args.rate:
+                direct, errors = await fixed_rate(f"{agent_url}/", args.method, rate, args.seconds)
+                note(f"{rate:.0f}/s direct p50", percentile(direct, 0.5))
+                note(f"{rate:.0f}/s direct p99", percentile(direct, 0.99))
+                for label in order:
+                    child, url = stacks[label]
+                    got, errs = await fixed_rate(url, args.method, rate, args.seconds)
+                    p50, p99 = percentile(got, 0.5), percentile(got, 0.99)
+                    note(f"{rate:.0f}/s {label} p50", p50)
+                    note(f"{rate:.0f}/s {label} p99", p99)
+                    note(f"{rate:.0f}/s {label} added p50", p50 - percentile(direct, 0.5))
+                    note(f"{rate:.0f}/s {label} added p99", p99 - percentile(direct, 0.99))
+                    note(f"{rate:.0f}/s {label} errors", errs + errors)
+            for label in order:
+                child, url = stacks[label]
+                before = cpu_seconds(child.pid)
+                started = time.perf_counter()
+                rps, errs = await closed_loop(url, args.method, args.seconds, 32)
+                took = time.perf_counter() - started
+                cost = (cpu_seconds(child.pid) - before) / max(1, rps * took) * 1000
+                note(f"capacity {label} req/s", rps)
+                note(f"capacity {label} errors", errs)
+                note(f"capacity {label} CPU ms/request", cost)
+            rps, _ = await closed_loop(f"{agent_url}/", args.method, args.seconds / 2, 32)
+            note("capacity direct req/s", rps)
+            print(f"round {round_no + 1} done; load average {os.getloadavg()[0]:.2f}", flush=True)
+        print(f"\n{'figure':38} {'median':>9}   {'all rounds'}")
+        for key, values in rows.items():
+            shown = " ".join(f"{v:.1f}" for v in values)
+            print(f"{key:38} {statistics.median(values):9.2f}   {shown}")
         for count in args.streams:
-            done, errors, took = await streams(proxy, count)
-            print(
-                f"SSE streams through the proxy: {count} at once, each held {args.hold:.0f} s: "
-                f"completed={done} errors={errors} in {took:.1f} s; control plane peak RSS "
-                f"{rss_mb(children[1].pid):.0f} MB"
-            )
+            for label in labels:
+                child, url = stacks[label]
+                done, errors, took = await streams(url, count)
+                print(
+                    f"SSE {label}: {count} streams at once, each held {args.hold:.0f} s: "
+                    f"completed={done} errors={errors} in {took:.1f} s; control plane "
+                    f"peak RSS {rss_mb(child.pid):.0f} MB "
+                    f"(now {rss_mb(child.pid, 'VmRSS:'):.0f} MB)"
+                )
+        if args.profile:
+            for label in labels:
+                child, url = stacks[label]
+                await profile(child.pid, label, url, args.method, args.profile)
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         for child in children:
             child.terminate()
@@ -322,17 +492,26 @@ async def bench(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "_agent":
-        run_agent(int(sys.argv[2]), float(sys.argv[3]))
+    if len(sys.argv) > 1 and sys.argv[1] == "_stub":
+        run_stub(int(sys.argv[2]), float(sys.argv[3]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_sdk_agent":
+        run_sdk_agent(int(sys.argv[2]), float(sys.argv[3]))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_controlplane":
-        run_controlplane(int(sys.argv[2]), sys.argv[3], Path(sys.argv[4]))
+        run_controlplane(int(sys.argv[2]), sys.argv[3], Path(sys.argv[4]), sys.argv[5])
         return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--baseline", help="git ref whose control plane is measured beside")
+    parser.add_argument("--agent", choices=["stub", "sdk"], default="stub")
+    parser.add_argument("--method", default="message/send")
     parser.add_argument("--rate", type=float, nargs="+", default=[50.0, 200.0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--streams", type=int, nargs="+", default=[1000])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--streams", type=int, nargs="*", default=[1000])
     parser.add_argument("--hold", type=float, default=5.0)
+    parser.add_argument("--profile", type=float, default=0.0)
+    new_loop_policy()
     asyncio.run(bench(parser.parse_args()))
 
 

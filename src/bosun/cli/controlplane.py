@@ -46,11 +46,11 @@ def controlplane(
 ) -> None:
     """Serve the control plane: REST API, A2A proxy and /mcp (and the operator in cluster
     mode)."""
-    import asyncio
     import logging
 
     from pydantic import ValidationError
 
+    from bosun.server.app import run_loop
     from bosun.server.settings import Settings
 
     try:
@@ -74,7 +74,7 @@ def controlplane(
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         namespaces = tuple(ns.strip() for ns in watch_namespaces.split(",") if ns.strip())
-        asyncio.run(_serve(settings, host, port, operator=not no_operator, namespaces=namespaces))
+        run_loop(_serve(settings, host, port, operator=not no_operator, namespaces=namespaces))
     except KeyboardInterrupt:
         pass
     except (ValueError, RuntimeError, OSError) as exc:
@@ -90,13 +90,20 @@ async def _serve(
 
     import uvicorn
 
-    from bosun.server.app import create_app
+    from bosun.server.app import create_app, uvicorn_options
     from bosun.server.settings import Settings
 
     assert isinstance(settings, Settings)
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="info", proxy_headers=True, lifespan="on"
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        lifespan="on",
+        backlog=4096,  # 1000 SSE clients connecting at once overflow the default 2048
+        **uvicorn_options(),
     )
     server = uvicorn.Server(config)
 

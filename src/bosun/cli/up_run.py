@@ -121,6 +121,8 @@ class _Uvicorn:
             def capture_signals(self) -> Iterator[None]:
                 yield
 
+        from bosun.server.app import uvicorn_options
+
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -129,6 +131,8 @@ class _Uvicorn:
             log_level="warning",
             access_log=False,
             timeout_graceful_shutdown=2,
+            backlog=4096,
+            http=uvicorn_options()["http"],  # the loop is `bosun up`'s own (asyncio.run)
         )
         self.server = Server(config)
         self.task: asyncio.Task[None] | None = None

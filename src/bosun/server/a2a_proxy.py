@@ -2,8 +2,13 @@
 
 - POST /api/a2a/{ns}/{name} (JSON-RPC, v1.0 and v0.3) and any sub-path (the HTTP+JSON
   binding) are forwarded to the agent's base URL. SSE answers are streamed through chunk
-  by chunk as they arrive (httpx streaming into a StreamingResponse; nothing buffered);
-  when the client goes away the upstream request is closed, which ends the agent's stream.
+  by chunk as they arrive (the pooled aiohttp client of upstream.py into a
+  StreamingResponse; nothing buffered); when the client goes away the upstream request
+  is closed, which ends the agent's stream.
+- Hot path: POSTs come to `fast_post`, a raw ASGI route the request limits layer calls
+  (limits.py), not through FastAPI's routing and dependencies; the FastAPI routes below
+  serve the rest (GETs, the agent card) and the OpenAPI schema, and take a POST only
+  when `fast_post` declines it (an invalid name: their 422).
 - GET .../.well-known/agent-card.json returns the agent's card with its URLs rewritten to
   the proxy (gRPC interfaces, which the proxy cannot carry, are dropped).
 - Only agents whose Ready condition is True are routed; others get a JSON-RPC error
@@ -18,17 +23,20 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry import propagate, trace
+from starlette.types import Message, Receive, Scope, Send
 
-from bosun.server import governance
+from bosun.api.base import DNS1123_LABEL, DNS1123_SUBDOMAIN
+from bosun.server import governance, metrics
 from bosun.server.a2a_broken import AnswerTooLarge, read_answer
 from bosun.server.a2a_record import (
     LIST_METHODS,
@@ -43,9 +51,10 @@ from bosun.server.agent_lookup import AGENT_UNREACHABLE, AgentUnavailable, find_
 from bosun.server.audit_tap import AuditTap
 from bosun.server.auth import USER_HEADER, User
 from bosun.server.context import Context, Ctx, CurrentUser
-from bosun.server.errors import error_response
+from bosun.server.errors import ServiceError, error_response
 from bosun.server.metrics import proxy_call
 from bosun.server.routes.common import NamePath, NamespacePath
+from bosun.server.upstream import Upstream, UpstreamResponse, query_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/a2a", tags=["a2a"])
@@ -79,7 +88,7 @@ def _upstream_headers(request: Request, user: User) -> dict[str, str]:
     return headers
 
 
-def _response_headers(upstream: httpx.Response) -> dict[str, str]:
+def _response_headers(upstream: httpx.Response | UpstreamResponse) -> dict[str, str]:
     headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE}
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
         headers["x-accel-buffering"] = "no"  # ask nginx-style ingresses not to buffer
@@ -178,10 +187,71 @@ async def subpath(
     return await forward(ctx, user, request, namespace, name, path)
 
 
+_NAMESPACE = re.compile(DNS1123_LABEL)
+_NAME = re.compile(DNS1123_SUBDOMAIN)
+_TEMPLATES = (
+    f"{router.prefix}/{{namespace}}/{{name}}",
+    f"{router.prefix}/{{namespace}}/{{name}}/{{path:path}}",
+)
+
+
+async def fast_post(scope: Scope, body: bytes, receive: Receive, send: Send) -> bool:
+    """POST /api/a2a/{ns}/{name}[/{path}] as a raw ASGI route, called by the request limits
+    layer (limits.py) with the body it read: what `jsonrpc` and `subpath` do, without
+    FastAPI's routing, dependency solving and parameter validation on the hot path. False
+    (nothing sent) for what the routes above must answer: a name that is not a DNS name
+    (their 422), a control plane still starting (503), a mounted root path."""
+    app = scope.get("app")
+    ctx: Context | None = getattr(getattr(app, "state", None), "ctx", None)
+    namespace, _, rest = scope["path"][len(router.prefix) + 1 :].partition("/")
+    name, sub, path = rest.partition("/")
+    if (
+        ctx is None
+        or scope.get("root_path")
+        or len(namespace) > 63
+        or len(name) > 253
+        or not _NAMESPACE.fullmatch(namespace)
+        or not _NAME.fullmatch(name)
+    ):
+        return False
+    started = time.perf_counter()
+    status = 500
+
+    async def send_status(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        await send(message)
+
+    request = Request(scope, receive)
+    response: Response
+    try:
+        try:
+            user = await ctx.auth.current_user(request)
+        except ServiceError as exc:
+            response = error_response(exc.status, exc.code, exc.message, exc.field, exc.problems)
+        else:
+            request.state.user = user
+            response = await forward(ctx, user, request, namespace, name, path, body)
+        await response(scope, receive, send_status)
+    finally:
+        if ctx.settings.metrics:
+            seconds = time.perf_counter() - started
+            metrics.http_request(_TEMPLATES[bool(sub)], "POST", status, seconds)
+    return True
+
+
 async def forward(
-    ctx: Ctx, user: User, request: Request, namespace: str, name: str, path: str
+    ctx: Ctx,
+    user: User,
+    request: Request,
+    namespace: str,
+    name: str,
+    path: str,
+    body: bytes | None = None,
 ) -> Response:
-    body = await request.body()
+    if body is None:
+        body = await request.body()
     if len(body) > MAX_BODY:
         return JSONResponse(rpc_error(None, -32600, "request larger than 32 MB"), status_code=413)
     try:
@@ -229,17 +299,17 @@ async def forward(
         body = changed if changed != before else body
     url = f"{agent.url}/{path}" if path else f"{agent.url}/"
     streaming = method in STREAM_METHODS or path.endswith((":stream", ":subscribe"))
-    client = ctx.http_streams if streaming else ctx.http
-    upstream_request = client.build_request(
-        request.method,
-        url,
-        params=request.query_params,
-        headers=_upstream_headers(request, user),
-        content=body,
-    )
+    client: Upstream = request.app.state.upstream  # aiohttp pools (upstream.py)
     try:
-        upstream = await client.send(upstream_request, stream=True)
-    except httpx.HTTPError as exc:
+        upstream = await client.send(
+            request.method,
+            url,
+            query=query_of(request.scope),
+            headers=_upstream_headers(request, user),
+            body=body,
+            stream=streaming,
+        )
+    except httpx.HTTPError as exc:  # upstream.py raises aiohttp's errors as httpx's
         why = f"agent {namespace}/{name} is unreachable at {agent.url}: {type(exc).__name__}"
         log.warning("%s", why)
         proxy_call(namespace, name, method, "unreachable", time.perf_counter() - started)
@@ -256,7 +326,9 @@ async def forward(
             headers=_response_headers(upstream),
         )
     try:  # a2a_broken.py: an answer cut off mid-turn, or past the size limit
-        content = await read_answer(upstream, ctx.settings.max_agent_answer_bytes)
+        # (it reads `headers` and `aiter_bytes()`, which UpstreamResponse has as httpx's)
+        answer = cast(httpx.Response, upstream)
+        content = await read_answer(answer, ctx.settings.max_agent_answer_bytes)
     except httpx.HTTPError as exc:
         tap.finish("stream_broken", str(exc))
         error = recorder.broken_answer(request_id, exc, call.rpc if call is not None else parsed)
@@ -280,7 +352,7 @@ def _refused(
     tap.finish("refused", why)
 
 
-async def _stream(upstream: httpx.Response, recorder: Recorder) -> AsyncIterator[bytes]:
+async def _stream(upstream: UpstreamResponse, recorder: Recorder) -> AsyncIterator[bytes]:
     tap = SseTap()
     broke = False
     try:

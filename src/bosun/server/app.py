@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI, Request
@@ -46,8 +46,10 @@ from bosun.server.settings import Settings
 from bosun.server.store_db import DbResourceStore
 from bosun.server.sync import StoreMirror
 from bosun.server.ui import mount_ui
+from bosun.server.upstream import Upstream
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _cluster_store() -> ResourceStore:
@@ -80,6 +82,31 @@ def proxy_client(settings: Settings, *, streams: bool = False) -> httpx.AsyncCli
         follow_redirects=False,
         trust_env=False,
     )
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """How `bosun controlplane`, `bosun up` and the bench serve the app: uvicorn's C HTTP
+    parser (httptools) and uvloop when installed (both are dependencies; pure-Python h11
+    and asyncio's loop were ~a third of a proxied request's CPU, docs/performance.md)."""
+    import importlib.util
+
+    return {
+        "http": "httptools" if importlib.util.find_spec("httptools") else "h11",
+        "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+    }
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)` on uvloop when `uvicorn_options` picks it (uvicorn's `loop`
+    option only applies when uvicorn makes the loop itself)."""
+    import asyncio
+
+    if uvicorn_options()["loop"] != "uvloop":
+        return asyncio.run(main)
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def create_app(
@@ -121,6 +148,8 @@ def create_app(
             stack.push_async_callback(http.aclose)
             http_streams = proxy_client(settings, streams=True)
             stack.push_async_callback(http_streams.aclose)
+            app.state.upstream = Upstream(settings.proxy_timeout)  # the A2A proxy's pools
+            stack.push_async_callback(app.state.upstream.aclose)
             ctx = Context(
                 settings=settings,
                 db=db,
@@ -176,7 +205,9 @@ def create_app(
     if settings.metrics:  # governance: Prometheus metrics (metrics.py)
         app.router.routes.append(Route("/metrics", metrics_route, methods=["GET"]))
         app.add_middleware(HttpMetrics)
-    app.add_middleware(RequestLimits)  # outermost: body/header/parts/streams (limits.py)
+    # outermost: body/header/parts/streams (limits.py); proxied POSTs go from there to the
+    # proxy's raw route (a2a_proxy.fast_post), which records the HTTP metrics itself
+    app.add_middleware(RequestLimits, proxy=a2a_proxy.fast_post)
     app.include_router(a2a_proxy.router)
     app.include_router(gateway_routes.build_router())  # /gateway/... (docs/gateway.md)
     endpoint_mcp = bridge.asgi_app()

@@ -14,7 +14,9 @@ the limit and its setting:
 
 Cost on the hot path: a header scan, and for proxy/`/mcp` POSTs one buffered read of a
 body the route reads anyway plus a `bytes.count`; the JSON is parsed here only when the
-body has more `{` than `max_parts` (only such a body can hold that many parts).
+body has more `{` than `max_parts` (only such a body can hold that many parts). A proxied
+POST that passes is handed, with that body, to the proxy's raw ASGI route
+(`a2a_proxy.fast_post`, given as `proxy=`): the one layer in front of the proxy.
 Settings: environment variables `BOSUN_MAX_BODY_BYTES` ... (docs/api.md "Request limits").
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import Field
@@ -32,6 +35,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bosun.server.errors import error_response
 
 _STREAM_MARKERS = (b"Stream", b"ubscribe", b"message/stream", b"resubscribe")
+FastRoute = Callable[[Scope, bytes, Receive, Send], Awaitable[bool]]
+"""(scope, body, receive, send) -> True when it answered (a2a_proxy.fast_post)."""
 
 
 class LimitSettings(BaseSettings):
@@ -53,10 +58,23 @@ def _size(n: int) -> str:
 class RequestLimits:
     """ASGI middleware enforcing `LimitSettings` (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, settings: LimitSettings | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: LimitSettings | None = None,
+        proxy: FastRoute | None = None,
+    ) -> None:
         self.app = app
         self.limits = settings or LimitSettings()
         self.streams: Counter[str] = Counter()
+        self.proxy = proxy  # a2a_proxy.fast_post: proxied POSTs skip the app's routing
+
+    async def _inner(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+        """A proxied POST goes to the proxy's raw route with the body read here (no second
+        read, no FastAPI routing or dependency solving); anything it declines to the app."""
+        if self.proxy is not None and await self.proxy(scope, body, receive, send):
+            return
+        await self.app(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,8 +118,11 @@ class RequestLimits:
             await self._refuse(413, "too_many_parts", problem, scope, receive, send)
             return
         replay = _replay(body, receive)
-        if not (proxied and any(m in body for m in _STREAM_MARKERS)):
+        if not proxied:
             await self.app(scope, replay, send)
+            return
+        if not any(m in body for m in _STREAM_MARKERS):
+            await self._inner(scope, body, replay, send)
             return
         key = _caller_key(caller, scope)
         if self.streams[key] >= limits.max_streams_per_client:
@@ -112,7 +133,7 @@ class RequestLimits:
             return
         self.streams[key] += 1
         try:
-            await self.app(scope, replay, send)
+            await self._inner(scope, body, replay, send)
         finally:
             self.streams[key] -= 1
             if self.streams[key] <= 0:
