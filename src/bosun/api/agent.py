@@ -15,7 +15,8 @@ from bosun.api.base import (
     Resource,
     ResourceStatus,
     WireModel,
-    cel,
+    cel_config,
+    status_columns,
 )
 from bosun.api.k8s import (
     AllowedNamespaces,
@@ -49,7 +50,7 @@ VALUE_REF_RULE = CelRule(
 class ValueRef(WireModel):
     """A named value: literal, or read from a ConfigMap or Secret (used for headers)."""
 
-    model_config = WireModel.model_config | {"json_schema_extra": cel(VALUE_REF_RULE)}
+    model_config = cel_config(VALUE_REF_RULE)
     name: str = Field(min_length=1, max_length=256)
     value: str | None = None
     value_from: ValueSource | None = None
@@ -90,7 +91,7 @@ APPROVAL_RULE = CelRule(
 class McpServerTool(WireModel):
     """Tools of one MCP server that the agent may call."""
 
-    model_config = WireModel.model_config | {"json_schema_extra": cel(APPROVAL_RULE)}
+    model_config = cel_config(APPROVAL_RULE)
     api_group: str | None = Field(default=None, description="kagent.dev, or empty for Service")
     kind: Literal["RemoteMCPServer", "MCPServer", "Service"] = "RemoteMCPServer"
     name: Name
@@ -142,7 +143,7 @@ TOOL_RULE = CelRule(
 
 
 class Tool(WireModel):
-    model_config = WireModel.model_config | {"json_schema_extra": cel(TOOL_RULE)}
+    model_config = cel_config(TOOL_RULE)
 
     type: Literal["McpServer", "Agent"] = Field(
         description="McpServer (set mcpServer) or Agent (set agent: another agent as a tool)."
@@ -327,16 +328,12 @@ class SharedDeploymentSpec(WireModel):
 
 
 class DeclarativeDeploymentSpec(SharedDeploymentSpec):
-    model_config = SharedDeploymentSpec.model_config | {
-        "json_schema_extra": cel(SERVICE_ACCOUNT_RULE)
-    }
+    model_config = cel_config(SERVICE_ACCOUNT_RULE)
     image: str | None = Field(default=None, description="Overrides Bosun's runtime image.")
 
 
 class ByoDeploymentSpec(SharedDeploymentSpec):
-    model_config = SharedDeploymentSpec.model_config | {
-        "json_schema_extra": cel(SERVICE_ACCOUNT_RULE)
-    }
+    model_config = cel_config(SERVICE_ACCOUNT_RULE)
     image: str = Field(min_length=1, description="Your image; it must serve A2A on port 8080.")
     cmd: str | None = Field(default=None, description="Overrides the image's entrypoint.")
     args: list[str] = Field(default_factory=list)
@@ -350,7 +347,7 @@ SYSTEM_MESSAGE_RULE = CelRule(
 
 
 class DeclarativeAgentSpec(WireModel):
-    model_config = WireModel.model_config | {"json_schema_extra": cel(SYSTEM_MESSAGE_RULE)}
+    model_config = cel_config(SYSTEM_MESSAGE_RULE)
 
     runtime: Literal["python", "go"] = Field(
         default="python",
@@ -410,7 +407,7 @@ AGENT_TYPE_RULE = CelRule(
 
 
 class AgentSpec(WireModel):
-    model_config = WireModel.model_config | {"json_schema_extra": cel(AGENT_TYPE_RULE)}
+    model_config = cel_config(AGENT_TYPE_RULE)
 
     type: Literal["Declarative", "BYO"] = Field(
         default="Declarative",
@@ -460,9 +457,7 @@ class Agent(Resource[AgentSpec, AgentStatus]):
         printer_columns=(
             PrinterColumn("Type", ".spec.type"),
             PrinterColumn("Model", ".spec.declarative.modelConfig"),
-            PrinterColumn("Ready", '.status.conditions[?(@.type=="Ready")].status'),
-            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
-            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+            *status_columns("Ready", "Accepted"),
         ),
     )
     status: AgentStatus | None = None

@@ -60,6 +60,16 @@ def cel(*rules: CelRule) -> dict[str, Any]:
     return {"x-kubernetes-validations": [r.schema() for r in rules]}
 
 
+def cel_config(*rules: CelRule) -> ConfigDict:
+    """`WireModel`'s model_config plus CEL rules: what a model with cross-field rules sets.
+
+    Each model that declares rules writes `model_config = cel_config(RULE, ...)` and checks
+    the same rules in its own `model_validator`.
+    """
+    config: ConfigDict = WireModel.model_config | {"json_schema_extra": cel(*rules)}
+    return config
+
+
 PRESERVE_UNKNOWN: dict[str, Any] = {"x-kubernetes-preserve-unknown-fields": True}
 """Schema marker for Kubernetes core types we pass through unchanged (affinity, volumes ...).
 
@@ -133,6 +143,17 @@ class PrinterColumn:
     type: str = "string"
     description: str = ""
     priority: int = 0
+
+
+def status_columns(*conditions: str) -> tuple[PrinterColumn, ...]:
+    """The columns every kind's `kubectl get` ends with: a condition's status each, then Age.
+
+    Called by each kind's `KindInfo`, e.g. `status_columns("Ready", "Accepted")`.
+    """
+    return (
+        *(PrinterColumn(c, f'.status.conditions[?(@.type=="{c}")].status') for c in conditions),
+        PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+    )
 
 
 @dataclass(frozen=True)

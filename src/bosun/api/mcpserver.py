@@ -14,7 +14,8 @@ from bosun.api.base import (
     Resource,
     ResourceStatus,
     WireModel,
-    cel,
+    cel_config,
+    status_columns,
 )
 from bosun.api.k8s import AllowedNamespaces, EnvVar, KubeObject, LocalObjectReference, PolicyRule
 from bosun.api.modelconfig import TLSConfig
@@ -57,7 +58,7 @@ REMOTE_TLS_RULE = CelRule(
 
 
 class RemoteMCPServerSpec(WireModel):
-    model_config = WireModel.model_config | {"json_schema_extra": cel(REMOTE_TLS_RULE)}
+    model_config = cel_config(REMOTE_TLS_RULE)
 
     description: str = Field(default="", description="What the server's tools are for.")
     protocol: Literal["STREAMABLE_HTTP", "SSE"] = Field(
@@ -95,8 +96,15 @@ class DiscoveredTool(WireModel):
     description: str = ""
 
 
-class RemoteMCPServerStatus(ResourceStatus):
+# Status of both tool-server kinds (the same discovery fills it). A comment, not a
+# docstring: a docstring would become the CRD's status description.
+class ToolServerStatus(ResourceStatus):
     discovered_tools: list[DiscoveredTool] = Field(default_factory=list)
+
+
+# The kinds' own names for it stay, for importers.
+RemoteMCPServerStatus = ToolServerStatus
+MCPServerStatus = ToolServerStatus
 
 
 class RemoteMCPServer(Resource[RemoteMCPServerSpec, RemoteMCPServerStatus]):
@@ -109,8 +117,7 @@ class RemoteMCPServer(Resource[RemoteMCPServerSpec, RemoteMCPServerStatus]):
         printer_columns=(
             PrinterColumn("URL", ".spec.url"),
             PrinterColumn("Tools", ".status.discoveredTools[*].name"),
-            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
-            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+            *status_columns("Accepted"),
         ),
     )
     status: RemoteMCPServerStatus | None = None
@@ -151,9 +158,7 @@ PACKAGE_RUNNERS = ("npx", "uvx")
 
 
 class MCPServerDeployment(WireModel):
-    model_config = WireModel.model_config | {
-        "json_schema_extra": cel(MCP_SERVICE_ACCOUNT_RULE, MCP_IMAGE_RULE)
-    }
+    model_config = cel_config(MCP_SERVICE_ACCOUNT_RULE, MCP_IMAGE_RULE)
 
     image: str | None = Field(default=None, description="Defaults by cmd for npx and uvx.")
     cmd: str | None = Field(
@@ -199,7 +204,7 @@ MCP_TRANSPORT_RULE = CelRule(
 
 
 class MCPServerSpec(WireModel):
-    model_config = WireModel.model_config | {"json_schema_extra": cel(MCP_TRANSPORT_RULE)}
+    model_config = cel_config(MCP_TRANSPORT_RULE)
 
     description: str = ""
     transport_type: Literal["stdio", "http"] = Field(
@@ -218,10 +223,6 @@ class MCPServerSpec(WireModel):
         return self
 
 
-class MCPServerStatus(ResourceStatus):
-    discovered_tools: list[DiscoveredTool] = Field(default_factory=list)
-
-
 class MCPServer(Resource[MCPServerSpec, MCPServerStatus]):
     info = KindInfo(
         kind="MCPServer",
@@ -231,9 +232,7 @@ class MCPServer(Resource[MCPServerSpec, MCPServerStatus]):
         description="An MCP tool server that Bosun deploys (stdio behind a bridge, or http).",
         printer_columns=(
             PrinterColumn("Transport", ".spec.transportType"),
-            PrinterColumn("Ready", '.status.conditions[?(@.type=="Ready")].status'),
-            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
-            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+            *status_columns("Ready", "Accepted"),
         ),
     )
     status: MCPServerStatus | None = None

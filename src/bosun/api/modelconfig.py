@@ -17,7 +17,8 @@ from bosun.api.base import (
     Resource,
     ResourceStatus,
     WireModel,
-    cel,
+    cel_config,
+    status_columns,
 )
 
 DecimalString = Annotated[
@@ -170,9 +171,7 @@ TLS_RULE = CelRule(
 
 
 class ModelConfigSpec(WireModel):
-    model_config = WireModel.model_config | {
-        "json_schema_extra": cel(*PROVIDER_RULES, API_KEY_RULE, TLS_RULE)
-    }
+    model_config = cel_config(*PROVIDER_RULES, API_KEY_RULE, TLS_RULE)
 
     model: str = Field(min_length=1, description="Model name as the provider knows it.")
     provider: Provider = Field(
@@ -261,8 +260,7 @@ class ModelConfig(Resource[ModelConfigSpec, ModelConfigStatus]):
         printer_columns=(
             PrinterColumn("Provider", ".spec.provider"),
             PrinterColumn("Model", ".spec.model"),
-            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
-            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+            *status_columns("Accepted"),
         ),
     )
     status: ModelConfigStatus | None = None

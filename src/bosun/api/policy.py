@@ -23,7 +23,8 @@ from bosun.api.base import (
     Resource,
     ResourceStatus,
     WireModel,
-    cel,
+    cel_config,
+    status_columns,
 )
 from bosun.api.modelconfig import Provider
 
@@ -82,7 +83,7 @@ INVOKER_RULE = CelRule(
 class InvokerRule(WireModel):
     """Who may invoke (send tasks to) the named agents of this namespace."""
 
-    model_config = WireModel.model_config | {"json_schema_extra": cel(INVOKER_RULE)}
+    model_config = cel_config(INVOKER_RULE)
     agents: list[Pattern] = Field(
         default_factory=lambda: ["*"],
         max_length=100,
@@ -118,7 +119,7 @@ LimitScope = Literal["Namespace", "Agent", "User"]
 class Limit(WireModel):
     """A token budget and/or a request rate over a fixed window, counted at the gateway."""
 
-    model_config = WireModel.model_config | {"json_schema_extra": cel(LIMIT_RULE)}
+    model_config = cel_config(LIMIT_RULE)
     name: str = Field(
         min_length=1,
         max_length=63,
@@ -161,9 +162,7 @@ UNIQUE_LIMITS_RULE = CelRule(
 
 
 class PolicySpec(WireModel):
-    model_config = WireModel.model_config | {
-        "json_schema_extra": cel(SPEC_RULE, UNIQUE_LIMITS_RULE)
-    }
+    model_config = cel_config(SPEC_RULE, UNIQUE_LIMITS_RULE)
 
     models: ModelRules | None = Field(
         default=None, description="Models and providers this namespace's agents may use."
@@ -209,8 +208,7 @@ class Policy(Resource[PolicySpec, PolicyStatus]):
         "them, A2A between namespaces, token budgets and request rate limits.",
         printer_columns=(
             PrinterColumn("Limits", ".spec.limits[*].name", description="limit names"),
-            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
-            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+            *status_columns("Accepted"),
         ),
     )
     status: PolicyStatus | None = None

@@ -28,7 +28,8 @@ from bosun.api.base import (
     Resource,
     ResourceStatus,
     WireModel,
-    cel,
+    cel_config,
+    status_columns,
 )
 from bosun.api.mcpserver import Duration
 
@@ -85,7 +86,7 @@ def _check_leaf(kind: str, text: str | None, max_messages: int | None, timeout: 
 class TerminationLeaf(WireModel):
     """One condition: a text is mentioned, so many messages, or a time limit."""
 
-    model_config = WireModel.model_config | {"json_schema_extra": cel(*LEAF_RULES)}
+    model_config = cel_config(*LEAF_RULES)
     type: LeafType
     text: str | None = Field(
         default=None, min_length=1, description="TextMention: end when a message contains this."
@@ -104,9 +105,7 @@ class TerminationLeaf(WireModel):
 class TerminationCondition(TerminationLeaf):
     """A condition, or And/Or of several (one level: `conditions` holds plain conditions)."""
 
-    model_config = WireModel.model_config | {
-        "json_schema_extra": cel(*LEAF_RULES, COMBINATION_RULE, CONDITIONS_ONLY_COMBINED_RULE)
-    }
+    model_config = cel_config(*LEAF_RULES, COMBINATION_RULE, CONDITIONS_ONLY_COMBINED_RULE)
     type: ConditionType  # type: ignore[assignment]
     conditions: list[TerminationLeaf] | None = Field(
         default=None, max_length=10, description="And/Or: the combined conditions."
@@ -164,7 +163,7 @@ SWARM_RULE = CelRule(
 
 
 class AgentTeamSpec(WireModel):
-    model_config = WireModel.model_config | {"json_schema_extra": cel(SELECTOR_RULE, SWARM_RULE)}
+    model_config = cel_config(SELECTOR_RULE, SWARM_RULE)
 
     description: str = Field(default="", description="What the team does; shown on its card.")
     team_type: TeamType = Field(description="RoundRobin, Selector or Swarm.")
@@ -222,9 +221,7 @@ class AgentTeam(Resource[AgentTeamSpec, AgentTeamStatus]):
         printer_columns=(
             PrinterColumn("Type", ".spec.teamType"),
             PrinterColumn("Members", ".status.membersReady"),
-            PrinterColumn("Ready", '.status.conditions[?(@.type=="Ready")].status'),
-            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
-            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+            *status_columns("Ready", "Accepted"),
         ),
     )
     status: AgentTeamStatus | None = None

@@ -16,7 +16,14 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from bosun.api.agent import Name, Namespace
-from bosun.api.base import KindInfo, PrinterColumn, Resource, ResourceStatus, WireModel
+from bosun.api.base import (
+    KindInfo,
+    PrinterColumn,
+    Resource,
+    ResourceStatus,
+    WireModel,
+    status_columns,
+)
 
 VERSION = "v1alpha1"
 CONVERTED_FROM = "bosun.dev/converted-from"
@@ -110,8 +117,7 @@ class Tool(Resource[ToolSpec, ToolStatus]):
         printer_columns=(
             PrinterColumn("Type", ".spec.type"),
             PrinterColumn("Builtin", ".status.builtinTool"),
-            PrinterColumn("Accepted", '.status.conditions[?(@.type=="Accepted")].status'),
-            PrinterColumn("Age", ".metadata.creationTimestamp", type="date"),
+            *status_columns("Accepted"),
         ),
     )
     status: ToolStatus | None = None
