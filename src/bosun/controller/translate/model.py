@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from bosun.api import config as cfg
 from bosun.api.modelconfig import (
@@ -45,16 +45,29 @@ def _int(text: str | None) -> int | None:
     return None if text is None else int(float(text))
 
 
+class _Sampled(Protocol):
+    """What every provider block carries: kagent's decimal-string sampling settings."""
+
+    @property
+    def temperature(self) -> str | None: ...
+
+    @property
+    def top_p(self) -> str | None: ...
+
+
+def _sampling(b: _Sampled, max_tokens: int | None) -> Common:
+    """config.json's sampling settings of a block (blocks name their token limit apart)."""
+    return {"temperature": _num(b.temperature), "top_p": _num(b.top_p), "max_tokens": max_tokens}
+
+
 def _openai(b: OpenAIConfig | None, common: Common) -> cfg.ModelSettings:
     if b is None:
         return cfg.OpenAIModel(**common)
     return cfg.OpenAIModel(
         **common,
+        **_sampling(b, b.max_tokens),
         base_url=b.base_url,
         organization=b.organization,
-        temperature=_num(b.temperature),
-        max_tokens=b.max_tokens,
-        top_p=_num(b.top_p),
         frequency_penalty=_num(b.frequency_penalty),
         presence_penalty=_num(b.presence_penalty),
         seed=b.seed,
@@ -68,12 +81,7 @@ def _anthropic(b: AnthropicConfig | None, common: Common) -> cfg.ModelSettings:
     if b is None:
         return cfg.AnthropicModel(**common)
     return cfg.AnthropicModel(
-        **common,
-        base_url=b.base_url,
-        max_tokens=b.max_tokens,
-        temperature=_num(b.temperature),
-        top_p=_num(b.top_p),
-        top_k=b.top_k,
+        **common, **_sampling(b, b.max_tokens), base_url=b.base_url, top_k=b.top_k
     )
 
 
@@ -81,12 +89,10 @@ def _azure(b: AzureOpenAIConfig, common: Common, extra: Common) -> cfg.ModelSett
     return cfg.AzureOpenAIModel(
         **common,
         **extra,
+        **_sampling(b, b.max_tokens),
         azure_endpoint=b.azure_endpoint,
         api_version=b.api_version,
         azure_deployment=b.azure_deployment,
-        temperature=_num(b.temperature),
-        max_tokens=b.max_tokens,
-        top_p=_num(b.top_p),
     )
 
 
@@ -99,51 +105,37 @@ def _gemini(b: GeminiConfig | None, common: Common) -> cfg.ModelSettings:
     if b is None:
         return cfg.GeminiModel(**common)
     return cfg.GeminiModel(
-        **common,
-        base_url=b.base_url,
-        temperature=_num(b.temperature),
-        max_tokens=b.max_output_tokens,
-        top_p=_num(b.top_p),
-        top_k=_num(b.top_k),
+        **common, **_sampling(b, b.max_output_tokens), base_url=b.base_url, top_k=_num(b.top_k)
     )
+
+
+def _vertex(b: GeminiVertexAIConfig | AnthropicVertexAIConfig) -> Common:
+    """What both Vertex AI providers take besides sampling: project, location, top_k, stops."""
+    return {
+        "project_id": b.project_id,
+        "location": b.location,
+        "top_k": _num(b.top_k),
+        "stop_sequences": list(b.stop_sequences),
+    }
 
 
 def _gemini_vertex(b: GeminiVertexAIConfig, common: Common) -> cfg.ModelSettings:
     return cfg.GeminiVertexAIModel(
         **common,
-        project_id=b.project_id,
-        location=b.location,
-        temperature=_num(b.temperature),
-        max_tokens=b.max_output_tokens,
-        top_p=_num(b.top_p),
-        top_k=_num(b.top_k),
-        stop_sequences=list(b.stop_sequences),
+        **_sampling(b, b.max_output_tokens),
+        **_vertex(b),
         candidate_count=b.candidate_count,
         response_mime_type=b.response_mime_type,
     )
 
 
 def _anthropic_vertex(b: AnthropicVertexAIConfig, common: Common) -> cfg.ModelSettings:
-    return cfg.AnthropicVertexAIModel(
-        **common,
-        project_id=b.project_id,
-        location=b.location,
-        temperature=_num(b.temperature),
-        max_tokens=b.max_tokens,
-        top_p=_num(b.top_p),
-        top_k=_num(b.top_k),
-        stop_sequences=list(b.stop_sequences),
-    )
+    return cfg.AnthropicVertexAIModel(**common, **_sampling(b, b.max_tokens), **_vertex(b))
 
 
 def _bedrock(b: BedrockConfig, common: Common) -> cfg.ModelSettings:
     return cfg.BedrockModel(
-        **common,
-        region=b.region,
-        base_url=b.base_url,
-        temperature=_num(b.temperature),
-        max_tokens=b.max_tokens,
-        top_p=_num(b.top_p),
+        **common, **_sampling(b, b.max_tokens), region=b.region, base_url=b.base_url
     )
 
 
