@@ -43,7 +43,14 @@ from bosun.runtime.deps import TurnDeps
 from bosun.runtime.engine import Engine
 from bosun.runtime.errors import describe_failure
 from bosun.runtime.files import FilePublisher, split_files, user_prompt
-from bosun.runtime.pending import METADATA_KEY, Pending, resolve
+from bosun.runtime.pending import (
+    DEADLINE_KEY,
+    METADATA_KEY,
+    Pending,
+    deadline_metadata,
+    expiry_text,
+    resolve,
+)
 from bosun.runtime.sessions import Sessions
 from bosun.runtime.telemetry import turn_span
 from bosun.runtime.turn import ToolStatus, close_open_calls, run_turn
@@ -119,7 +126,9 @@ class A2ASink:
         await self._working(protocol.data_part(data))
 
     async def start(self, *, clear_pending: bool) -> None:
-        metadata: dict[str, Any] | None = {METADATA_KEY: []} if clear_pending else None
+        metadata: dict[str, Any] | None = (
+            {METADATA_KEY: [], DEADLINE_KEY: 0} if clear_pending else None
+        )
         await self.updater.update_status(TaskState.TASK_STATE_WORKING, metadata=metadata)
 
     async def answer(self, text: str, usage: RunUsage, model: str) -> None:
@@ -151,7 +160,7 @@ class A2ASink:
         await self.updater.update_status(
             TaskState.TASK_STATE_INPUT_REQUIRED,
             message=message,
-            metadata={METADATA_KEY: pending.to_metadata()},
+            metadata={METADATA_KEY: pending.to_metadata(), **deadline_metadata()},
         )
 
     async def fail(self, text: str) -> None:
@@ -218,6 +227,10 @@ class BosunAgentExecutor(AgentExecutor):
             json_format.MessageToDict(task.metadata) if task is not None else {}
         )
         pending = Pending.from_metadata(metadata)
+        expired = expiry_text(metadata) if pending is not None else None
+        if expired is not None:  # answered too late (pending.py: expiry)
+            await A2ASink(updater, stream=False).fail(expired)
+            return
         headers = context.call_context.state.get("headers", {}) if context.call_context else {}
         files = FilePublisher(
             agent=engine.config.name,

@@ -9,10 +9,19 @@ down to it (`RemoteAgents.resume`), which may pause again.
 
 A reply with only text (no decisions) rejects pending approvals with that text as the
 reason and answers a pending question, so a user is never stuck on a paused task.
+
+Expiry: with BOSUN_APPROVAL_TIMEOUT (seconds) set, a pause records its deadline in the
+task's metadata (`bosunPendingUntil`, Unix seconds); a task still paused then fails,
+saying what was not given ("The approval for calculate was not given within 600 s …"):
+taskstore.py fails it when the deadline passes (and when it reads back a task whose
+deadline passed while the agent was down), the executor when an answer arrives too late.
+Unset or 0: a paused task waits for its answer.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,7 +45,54 @@ METADATA_KEY = "bosunPending"
 LEGACY_METADATA_KEY = "bosun_pending"
 """The key before A2A 1.0's camelCase names; read from tasks stored then."""
 
+DEADLINE_KEY = "bosunPendingUntil"
+"""Task metadata key: when a paused task expires (Unix seconds; 0 or absent: never)."""
+TIMEOUT_ENV = "BOSUN_APPROVAL_TIMEOUT"
+
 Kind = Literal["approval", "question", "remote"]
+
+
+def approval_timeout() -> float | None:
+    """Seconds a paused task waits for its answer (BOSUN_APPROVAL_TIMEOUT); None: forever."""
+    try:
+        seconds = float(os.environ.get(TIMEOUT_ENV, "0") or 0)
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def deadline_metadata(now: float | None = None) -> dict[str, float]:
+    """What a pause adds to the task's metadata (0 clears an older deadline)."""
+    timeout = approval_timeout()
+    if timeout is None:
+        return {DEADLINE_KEY: 0}
+    return {DEADLINE_KEY: round((time.time() if now is None else now) + timeout, 3)}
+
+
+def deadline_of(metadata: Mapping[str, Any]) -> float | None:
+    value = metadata.get(DEADLINE_KEY)
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def expiry_text(metadata: Mapping[str, Any], now: float | None = None) -> str | None:
+    """Why a paused task has expired, or None while it may still be answered."""
+    deadline = deadline_of(metadata)
+    pending = Pending.from_metadata(metadata)
+    if deadline is None or pending is None or (time.time() if now is None else now) < deadline:
+        return None
+    names = []
+    for request in pending.requests():
+        what = "answer to" if request.kind == "question" else "approval for"
+        label = f"the {what} {request.tool}"
+        if label not in names:
+            names.append(label)
+    timeout = approval_timeout()
+    within = f" within {timeout:g} s" if timeout is not None else " in time"
+    first = " and ".join(names) or "the answer"
+    return (
+        f"{first[0].upper()}{first[1:]} was not given{within}, so the task failed "
+        f"({TIMEOUT_ENV}). Send the message again to start over."
+    )
 
 
 @dataclass

@@ -15,11 +15,17 @@ that is gone (a restart or a crash; this process runs every task it has in memor
 is marked failed, with a status message saying so, rather than left "working" forever
 for a client that polls or re-subscribes. `on_saved` hooks (the push-config store) run
 after each save.
+
+A task paused with a deadline (BOSUN_APPROVAL_TIMEOUT, pending.py) is failed when the
+deadline passes: a timer per paused task in this process, and a check when a task is
+read back (its deadline may have passed while the agent was down).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,6 +35,7 @@ from a2a.server.tasks import InMemoryTaskStore, TaskStore
 from a2a.types import ListTasksRequest, ListTasksResponse, Message, Part, Role, Task, TaskState
 from google.protobuf import json_format
 
+from bosun.runtime.pending import deadline_of, expiry_text
 from bosun.runtime.store import SessionBackend, StoreError
 
 log = logging.getLogger("bosun.runtime")
@@ -59,17 +66,27 @@ INTERRUPTED_TEXT = (
 
 def mark_interrupted(task: Task) -> None:
     """A task whose process is gone: failed, saying why (see the module docstring)."""
+    mark_failed(task, INTERRUPTED_TEXT, "interrupted")
+
+
+def mark_failed(task: Task, text: str, suffix: str) -> None:
     task.status.state = TaskState.TASK_STATE_FAILED
     task.status.message.CopyFrom(
         Message(
             role=Role.ROLE_AGENT,
-            message_id=f"{task.id}-interrupted",
+            message_id=f"{task.id}-{suffix}",
             task_id=task.id,
             context_id=task.context_id,
-            parts=[Part(text=INTERRUPTED_TEXT)],
+            parts=[Part(text=text)],
         )
     )
     task.status.timestamp.GetCurrentTime()
+
+
+def _expired(task: Task) -> str | None:
+    if int(task.status.state) != int(TaskState.TASK_STATE_INPUT_REQUIRED):
+        return None
+    return expiry_text(json_format.MessageToDict(task.metadata))
 
 
 def _single_owner(context: ServerCallContext) -> str:
@@ -105,6 +122,7 @@ class PersistentTaskStore(TaskStore):
         self._at_rest: OrderedDict[str, None] = OrderedDict()  # may leave memory, oldest first
         self.restored: set[str] = set()  # tasks read back from the backend (older processes')
         self.on_saved: list[Callable[[Task], Awaitable[None]]] = []
+        self._expiry: dict[str, asyncio.Task[None]] = {}  # paused task id -> its timer
 
     async def _write(self, task: Task) -> bool:
         try:
@@ -130,8 +148,34 @@ class PersistentTaskStore(TaskStore):
         else:
             self._at_rest.pop(task.id, None)
         await self._release(context)
+        self._watch_deadline(task)
         for hook in self.on_saved:
             await hook(task)
+
+    def _watch_deadline(self, task: Task) -> None:
+        """(Re)arm the expiry timer of a paused task with a deadline; drop it otherwise."""
+        deadline = None
+        if int(task.status.state) == int(TaskState.TASK_STATE_INPUT_REQUIRED):
+            deadline = deadline_of(json_format.MessageToDict(task.metadata))
+        timer = self._expiry.pop(task.id, None)
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+        if deadline is not None:
+            self._expiry[task.id] = asyncio.create_task(
+                self._expire_at(task.id, deadline), name=f"expiry of task {task.id}"
+            )
+
+    async def _expire_at(self, task_id: str, deadline: float) -> None:
+        await asyncio.sleep(max(0.0, deadline - time.time()))
+        context = ServerCallContext()
+        task = await self.get(task_id, context)  # read back (and failed) if it left memory
+        text = _expired(task) if task is not None else None
+        if task is None or text is None:
+            self._expiry.pop(task_id, None)
+            return
+        mark_failed(task, text, "expired")
+        log.info("task %s: %s", task_id, text)
+        await self.save(task, context)
 
     async def _release(self, context: ServerCallContext) -> None:
         """Drop the oldest tasks at rest beyond TASKS_AT_REST, once the backend has them."""
@@ -166,6 +210,8 @@ class PersistentTaskStore(TaskStore):
         self.restored.add(task.id)
         if int(task.status.state) in _INTERRUPTED:
             mark_interrupted(task)
+        elif (text := _expired(task)) is not None:  # the deadline passed while we were down
+            mark_failed(task, text, "expired")
         return task
 
     async def context_of(self, task_id: str) -> str | None:
