@@ -51,6 +51,33 @@ class PodWiring:
         return f"{directory}/{file}"
 
 
+def _key_value(
+    kind: str,
+    found: dict[tuple[str, str], dict[str, str]],
+    errors: Errors,
+    *,
+    path: str,
+    namespace: str,
+    name: str,
+    key: str,
+    why: str,
+) -> str | None:
+    """One key of a referenced Secret or ConfigMap, or None (and an error naming the keys)."""
+    data = found.get((namespace, name))
+    if data is None:
+        errors.not_found(path, kind, namespace, name, why)
+        return None
+    value = data.get(key)
+    if value is None:
+        known = ", ".join(sorted(data)) or "none"
+        errors.add(
+            path,
+            f'{ref_name(kind, namespace, name)} has no key "{key}" ({why}; keys: {known})',
+            (kind, namespace, name),
+        )
+    return value
+
+
 def secret_key_hash(
     refs: References,
     errors: Errors,
@@ -66,20 +93,10 @@ def secret_key_hash(
 
     With `wiring`, the hash is recorded for the config hash.
     """
-    data = refs.secrets.get((namespace, name))
-    if data is None:
-        errors.not_found(path, "Secret", namespace, name, why)
-        return None
-    digest = data.get(key)
-    if digest is None:
-        known = ", ".join(sorted(data)) or "none"
-        errors.add(
-            path,
-            f'{ref_name("Secret", namespace, name)} has no key "{key}" ({why}; keys: {known})',
-            ("Secret", namespace, name),
-        )
-        return None
-    if wiring is not None:
+    digest = _key_value(
+        "Secret", refs.secrets, errors, path=path, namespace=namespace, name=name, key=key, why=why
+    )
+    if digest is not None and wiring is not None:
         wiring.secret_hashes[f"{namespace}/{name}/{key}"] = digest
     return digest
 
@@ -95,16 +112,13 @@ def config_map_value(
     why: str,
 ) -> str | None:
     """A ConfigMap key's text (ConfigMaps are handed in with their data), or None + error."""
-    data = refs.config_maps.get((namespace, name))
-    if data is None:
-        errors.not_found(path, "ConfigMap", namespace, name, why)
-        return None
-    value = data.get(key)
-    if value is None:
-        known = ", ".join(sorted(data)) or "none"
-        errors.add(
-            path,
-            f'{ref_name("ConfigMap", namespace, name)} has no key "{key}" ({why}; keys: {known})',
-            ("ConfigMap", namespace, name),
-        )
-    return value
+    return _key_value(
+        "ConfigMap",
+        refs.config_maps,
+        errors,
+        path=path,
+        namespace=namespace,
+        name=name,
+        key=key,
+        why=why,
+    )
