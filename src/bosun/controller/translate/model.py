@@ -28,7 +28,12 @@ from bosun.controller.translate.errors import Errors, ref_name
 from bosun.controller.translate.gateway import GatewayRoute, routed_api, through_gateway
 from bosun.controller.translate.interface import References, TranslationError
 from bosun.controller.translate.meta import env_name
-from bosun.controller.translate.wiring import PodWiring, secret_key_hash
+from bosun.controller.translate.wiring import (
+    PodWiring,
+    secret_key_file,
+    secret_key_hash,
+    tls_settings,
+)
 
 GOOGLE_CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 DEFAULT_CA_KEY = "ca.crt"
@@ -223,28 +228,20 @@ def model_settings(
         ca_file = None
         if spec.tls.ca_cert_secret_ref:
             key = spec.tls.ca_cert_secret_key or DEFAULT_CA_KEY
-            if secret_key_hash(
+            ca_file = secret_key_file(
                 refs,
                 errors,
+                wiring,
                 path=path,
                 namespace=mc.namespace,
                 name=spec.tls.ca_cert_secret_ref,
                 key=key,
                 why=f"tls.caCertSecretRef of {where}",
-                wiring=wiring,
-            ):
-                ca_file = wiring.secret_file(
-                    f"{purpose}-ca",
-                    spec.tls.ca_cert_secret_ref,
-                    key,
-                    f"/etc/bosun/tls/{purpose}",
-                    key,
-                )
-        common["tls"] = cfg.TLSSettings(
-            disable_verify=spec.tls.disable_verify,
-            ca_cert_file=ca_file,
-            disable_system_cas=spec.tls.disable_system_cas,
-        )
+                volume=f"{purpose}-ca",
+                directory=f"/etc/bosun/tls/{purpose}",
+                file=key,
+            )
+        common["tls"] = tls_settings(spec.tls, ca_file)
 
     if isinstance(block, AzureOpenAIConfig) and block.azure_ad_token:
         # The token is written in the ModelConfig itself; it still travels by env var so

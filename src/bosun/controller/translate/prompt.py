@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bosun.api.agent import Agent, DeclarativeAgentSpec
 from bosun.controller.translate.errors import Errors, ref_name
 from bosun.controller.translate.interface import References
-from bosun.controller.translate.wiring import PodWiring, config_map_value, secret_key_hash
+from bosun.controller.translate.wiring import PodWiring, config_map_value, secret_key_file
 
 _DIRECTIVE = re.compile(r"\{\{(-?)\s*(.*?)\s*(-?)\}\}", re.S)
 _INCLUDE = re.compile(r'^include\s+"([^"/]+)/([^"]+)"$')
@@ -129,21 +129,21 @@ def resolve_instruction(
     if source is not None:
         path = "spec.declarative.systemMessageFrom"
         if source.type == "Secret":
-            digest = secret_key_hash(
+            file = secret_key_file(
                 refs,
                 errors,
+                wiring,
                 path=path,
                 namespace=agent.namespace,
                 name=source.name,
                 key=source.key,
                 why="system message",
-                wiring=wiring,
+                volume="system-message",
+                directory=PROMPT_DIR,
+                file=PROMPT_FILE,
             )
-            if digest is None:
+            if file is None:
                 return Instruction("")
-            file = wiring.secret_file(
-                "system-message", source.name, source.key, PROMPT_DIR, PROMPT_FILE
-            )
             note = None
             if spec.prompt_template is not None:
                 secret = ref_name("Secret", agent.namespace, source.name)

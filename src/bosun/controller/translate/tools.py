@@ -13,13 +13,19 @@ import re
 from dataclasses import dataclass, field
 
 from bosun.api.agent import Agent, McpServerTool, Tool, TypedReference, ValueRef
-from bosun.api.config import McpServerSettings, RemoteAgentSettings, TLSSettings
+from bosun.api.config import McpServerSettings, RemoteAgentSettings
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer, parse_duration
 from bosun.controller.translate.errors import Errors, ref_name
 from bosun.controller.translate.interface import References, TranslateOptions, TranslationError
 from bosun.controller.translate.meta import env_name
 from bosun.controller.translate.references import namespace_allowed
-from bosun.controller.translate.wiring import PodWiring, config_map_value, secret_key_hash
+from bosun.controller.translate.wiring import (
+    PodWiring,
+    config_map_value,
+    secret_key_file,
+    secret_key_hash,
+    tls_settings,
+)
 
 AGENT_PORT = 8080
 MAX_TOOL_NAME = 64  # the longest tool name every provider accepts
@@ -167,31 +173,28 @@ def _remote_server(
         ca_file = None
         if spec.tls.ca_cert_secret_ref:
             key = spec.tls.ca_cert_secret_key or "ca.crt"
+            volume = env_name(env_prefix, "ca").lower().replace("_", "-")
             if server.namespace != agent_namespace:
                 errors.add(
                     path,
                     "tls.caCertSecretRef of a server in another namespace "
                     "cannot be mounted in the agent's pod",
                 )
-            elif secret_key_hash(
-                refs,
-                errors,
-                path=path,
-                namespace=server.namespace,
-                name=spec.tls.ca_cert_secret_ref,
-                key=key,
-                why=f"tls.caCertSecretRef of {server_ref}",
-                wiring=wiring,
-            ):
-                volume = env_name(env_prefix, "ca").lower().replace("_", "-")
-                ca_file = wiring.secret_file(
-                    volume, spec.tls.ca_cert_secret_ref, key, f"/etc/bosun/tls/{volume}", key
+            else:
+                ca_file = secret_key_file(
+                    refs,
+                    errors,
+                    wiring,
+                    path=path,
+                    namespace=server.namespace,
+                    name=spec.tls.ca_cert_secret_ref,
+                    key=key,
+                    why=f"tls.caCertSecretRef of {server_ref}",
+                    volume=volume,
+                    directory=f"/etc/bosun/tls/{volume}",
+                    file=key,
                 )
-        tls = TLSSettings(
-            disable_verify=spec.tls.disable_verify,
-            ca_cert_file=ca_file,
-            disable_system_cas=spec.tls.disable_system_cas,
-        )
+        tls = tls_settings(spec.tls, ca_file)
     # Headers set on the agent's tool entry win over the server's own.
     literal = server_headers.literal | headers.literal
     from_env = server_headers.from_env | headers.from_env

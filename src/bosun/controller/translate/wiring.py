@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bosun.api.config import TLSSettings
+from bosun.api.modelconfig import TLSConfig
 from bosun.controller.translate.errors import Errors, ref_name
 from bosun.controller.translate.interface import References
 
@@ -99,6 +101,45 @@ def secret_key_hash(
     if digest is not None and wiring is not None:
         wiring.secret_hashes[f"{namespace}/{name}/{key}"] = digest
     return digest
+
+
+def secret_key_file(
+    refs: References,
+    errors: Errors,
+    wiring: PodWiring,
+    *,
+    path: str,
+    namespace: str,
+    name: str,
+    key: str,
+    why: str,
+    volume: str,
+    directory: str,
+    file: str,
+) -> str | None:
+    """Mount a referenced Secret's key as `directory/file`: its path, or None (and an error).
+
+    The config builders call this for every credential or CA the runtime reads from a file
+    (a Secret's value never goes into config.json); the key's hash goes to the config hash.
+    """
+    found = secret_key_hash(
+        refs, errors, path=path, namespace=namespace, name=name, key=key, why=why, wiring=wiring
+    )
+    if found is None:
+        return None
+    return wiring.secret_file(volume, name, key, directory, file)
+
+
+def tls_settings(tls: TLSConfig, ca_file: str | None) -> TLSSettings:
+    """config.json's TLS settings of a ModelConfig's or RemoteMCPServer's `tls` block.
+
+    `ca_file` is where `secret_key_file` mounted the block's caCertSecretRef, if anywhere.
+    """
+    return TLSSettings(
+        disable_verify=tls.disable_verify,
+        ca_cert_file=ca_file,
+        disable_system_cas=tls.disable_system_cas,
+    )
 
 
 def config_map_value(
