@@ -215,32 +215,49 @@ def _remote_server(
     )
 
 
-def _mcp_tool(
-    agent: Agent,
-    tool: Tool,
-    ref: McpServerTool,
-    index: int,
-    refs: References,
-    options: TranslateOptions,
-    errors: Errors,
-    wiring: PodWiring,
-    out: Tools,
-) -> None:
-    path = f"spec.declarative.tools[{index}].mcpServer"
+@dataclass(frozen=True)
+class _Entry:
+    """One entry of the agent's `spec.declarative.tools`, with what translating it needs."""
+
+    agent: Agent
+    tool: Tool
+    index: int
+    refs: References
+    options: TranslateOptions
+    errors: Errors
+    wiring: PodWiring
+    out: Tools
+
+    @property
+    def env_prefix(self) -> str:
+        """Env vars wired for this entry start with this (keeps entries apart)."""
+        return f"BOSUN_TOOL{self.index}"
+
+    def path(self, field_: str) -> str:
+        return f"spec.declarative.tools[{self.index}].{field_}"
+
+    def headers(self) -> _Headers:
+        """The headers the entry itself sets (`headersFrom`), wired into the pod."""
+        headers = _Headers()
+        _headers(
+            self.tool.headers_from,
+            self.refs,
+            self.errors,
+            self.wiring,
+            path=self.path("headersFrom"),
+            namespace=self.agent.namespace,
+            agent_namespace=self.agent.namespace,
+            env_prefix=self.env_prefix,
+            into=headers,
+        )
+        return headers
+
+
+def _mcp_tool(entry: _Entry, ref: McpServerTool) -> None:
+    agent, refs, errors = entry.agent, entry.refs, entry.errors
+    path = entry.path("mcpServer")
     ns = ref.namespace or agent.namespace
-    env_prefix = f"BOSUN_TOOL{index}"
-    headers = _Headers()
-    _headers(
-        tool.headers_from,
-        refs,
-        errors,
-        wiring,
-        path=f"spec.declarative.tools[{index}].headersFrom",
-        namespace=agent.namespace,
-        agent_namespace=agent.namespace,
-        env_prefix=env_prefix,
-        into=headers,
-    )
+    headers = entry.headers()
 
     def plain(url: str, timeout: float = 30.0, approve: bool | None = None) -> McpServerSettings:
         return McpServerSettings(
@@ -271,10 +288,10 @@ def _mcp_tool(
             headers,
             refs,
             errors,
-            wiring,
+            entry.wiring,
             path=path,
             agent_namespace=agent.namespace,
-            env_prefix=env_prefix,
+            env_prefix=entry.env_prefix,
         )
         if remote.status is not None:
             discovered = [t.name for t in remote.status.discovered_tools]
@@ -284,7 +301,7 @@ def _mcp_tool(
             errors.not_found(path, "MCPServer", ns, ref.name)
             return
         settings = plain(
-            mcp_server_url(server, options),
+            mcp_server_url(server, entry.options),
             parse_duration(server.spec.timeout),
             approve_destructive(agent, server.metadata.annotations),
         )
@@ -296,8 +313,8 @@ def _mcp_tool(
             errors.not_found(path, "Service", ns, ref.name)
             return
         settings = plain(f"http://{ref.name}.{ns}:{port}/mcp")
-    out.mcp_servers.append(settings)
-    out.names.extend(ref.tool_names or discovered)
+    entry.out.mcp_servers.append(settings)
+    entry.out.names.extend(ref.tool_names or discovered)
 
 
 def _denied(kind: str, ns: str, name: str, from_ns: str) -> str:
@@ -307,50 +324,30 @@ def _denied(kind: str, ns: str, name: str, from_ns: str) -> str:
     )
 
 
-def _agent_tool(
-    agent: Agent,
-    tool: Tool,
-    ref: TypedReference,
-    index: int,
-    refs: References,
-    options: TranslateOptions,
-    errors: Errors,
-    wiring: PodWiring,
-    out: Tools,
-) -> None:
-    path = f"spec.declarative.tools[{index}].agent"
+def _agent_tool(entry: _Entry, ref: TypedReference) -> None:
+    agent, refs = entry.agent, entry.refs
+    path = entry.path("agent")
     ns = ref.namespace or agent.namespace
     target = refs.agents.get((ns, ref.name))
     if target is None:
-        errors.not_found(path, "Agent", ns, ref.name)
+        entry.errors.not_found(path, "Agent", ns, ref.name)
         return
     if not namespace_allowed(target.spec.allowed_namespaces, ns, agent.namespace, refs):
-        errors.add(path, _denied("Agent", ns, ref.name, agent.namespace))
+        entry.errors.add(path, _denied("Agent", ns, ref.name, agent.namespace))
         return
-    headers = _Headers()
-    _headers(
-        tool.headers_from,
-        refs,
-        errors,
-        wiring,
-        path=f"spec.declarative.tools[{index}].headersFrom",
-        namespace=agent.namespace,
-        agent_namespace=agent.namespace,
-        env_prefix=f"BOSUN_TOOL{index}",
-        into=headers,
-    )
+    headers = entry.headers()
     name = agent_tool_name(ns, ref.name)
-    out.remote_agents.append(
+    entry.out.remote_agents.append(
         RemoteAgentSettings(
             name=name,
             ref=f"{ns}/{ref.name}",
-            url=agent_url(ns, ref.name, options),
+            url=agent_url(ns, ref.name, entry.options),
             description=target.spec.description,
             headers=headers.literal,
             headers_from_env=headers.from_env,
         )
     )
-    out.names.append(name)
+    entry.out.names.append(name)
 
 
 def build_tools(
@@ -364,10 +361,11 @@ def build_tools(
     assert spec is not None
     out = Tools()
     for i, tool in enumerate(spec.tools):
+        entry = _Entry(agent, tool, i, refs, options, errors, wiring, out)
         if tool.mcp_server is not None:
-            _mcp_tool(agent, tool, tool.mcp_server, i, refs, options, errors, wiring, out)
+            _mcp_tool(entry, tool.mcp_server)
         elif tool.agent is not None:
-            _agent_tool(agent, tool, tool.agent, i, refs, options, errors, wiring, out)
+            _agent_tool(entry, tool.agent)
     return out
 
 
