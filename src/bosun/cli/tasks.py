@@ -106,7 +106,18 @@ def _status_text(task: Any) -> str:
     return "".join(p.text for p in message.parts if p.HasField("text")) if message else ""
 
 
+def _echo_task(task: Any, *, session: bool = False, text: bool = True) -> None:
+    """A task's id and state (and session), then its status message when `text`."""
+    line = f"{task.id}  {_short(task.status.state)}"
+    typer.echo(f"{line}  session {task.context_id}" if session else line)
+    message = _status_text(task) if text else ""
+    if message:
+        typer.echo(message)
+
+
 Common = {
+    "agent": typer.Argument(..., help="NAME or NAMESPACE/NAME of the agent."),
+    "task_id": typer.Argument(..., help="The task id."),
     "namespace": typer.Option("default", "--namespace", "-n"),
     "server": typer.Option(None, "--server", "-s", help=SERVER_HELP),
     "token": typer.Option(None, "--token", help="Bearer token (env BOSUN_TOKEN)."),
@@ -115,7 +126,7 @@ Common = {
 
 @tasks_app.command("list")
 def list_tasks(
-    agent: str = typer.Argument(..., help="NAME or NAMESPACE/NAME of the agent."),
+    agent: str = Common["agent"],
     session: str | None = typer.Option(None, "--session", help="Only this session (contextId)."),
     state: str | None = typer.Option(
         None, "--state", help=f"Only this state: {', '.join(STATES)}."
@@ -156,8 +167,8 @@ def list_tasks(
 
 @tasks_app.command("get")
 def get_task(
-    agent: str = typer.Argument(..., help="NAME or NAMESPACE/NAME of the agent."),
-    task_id: str = typer.Argument(..., help="The task id."),
+    agent: str = Common["agent"],
+    task_id: str = Common["task_id"],
     json_out: bool = typer.Option(False, "--json", help="Print the A2A Task."),
     namespace: str = Common["namespace"],
     server: str | None = Common["server"],
@@ -173,18 +184,15 @@ def get_task(
         if json_out:
             typer.echo(json.dumps(_json(task), indent=2))
             return
-        typer.echo(f"{task.id}  {_short(task.status.state)}  session {task.context_id}")
-        text = _status_text(task)
-        if text:
-            typer.echo(text)
+        _echo_task(task, session=True)
 
     _run(work())
 
 
 @tasks_app.command("watch")
 def watch_task(
-    agent: str = typer.Argument(..., help="NAME or NAMESPACE/NAME of the agent."),
-    task_id: str = typer.Argument(..., help="The task id."),
+    agent: str = Common["agent"],
+    task_id: str = Common["task_id"],
     namespace: str = Common["namespace"],
     server: str | None = Common["server"],
     token: str | None = Common["token"],
@@ -206,18 +214,15 @@ def watch_task(
                         parts = event.artifact_update.artifact.parts
                         typer.echo("".join(p.text for p in parts if p.HasField("text")))
                 task = await client.get_task(GetTaskRequest(id=task_id))
-        typer.echo(f"{task.id}  {_short(task.status.state)}")
-        text = _status_text(task)
-        if text:
-            typer.echo(text)
+        _echo_task(task)
 
     _run(work())
 
 
 @tasks_app.command("cancel")
 def cancel_task(
-    agent: str = typer.Argument(..., help="NAME or NAMESPACE/NAME of the agent."),
-    task_id: str = typer.Argument(..., help="The task id."),
+    agent: str = Common["agent"],
+    task_id: str = Common["task_id"],
     namespace: str = Common["namespace"],
     server: str | None = Common["server"],
     token: str | None = Common["token"],
@@ -229,6 +234,6 @@ def cancel_task(
 
         async with _Agent(agent, namespace, server, token) as client:
             task = await client.cancel_task(CancelTaskRequest(id=task_id))
-        typer.echo(f"{task.id}  {_short(task.status.state)}")
+        _echo_task(task, text=False)
 
     _run(work())
