@@ -23,8 +23,14 @@ from bosun.server.db import Database
 
 pytestmark = pytest.mark.slow  # an agent runtime and a control plane
 
+# Derandomized: the same examples every run, so CI is reproducible (a failure found while
+# exploring locally with other seeds becomes a fixed case here).
 FUZZ = settings(
-    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+    derandomize=True,
 )
 HEADERS = {"X-Bosun-User": "fuzz", **A2A_HEADERS}
 
@@ -66,7 +72,11 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 
 
 json_value = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
     ),
