@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -97,7 +98,8 @@ def agent(
         typer.echo(f"bosun agent: {config / CONFIG_FILE} is invalid:\n{exc}", err=True)
         raise typer.Exit(2) from None
 
-    import uvicorn
+    # Imported here, before the app: its objects are then among those settle_gc freezes.
+    import uvicorn  # noqa: F401
 
     from bosun.runtime.app import create_app
     from bosun.runtime.card import CardError
@@ -109,16 +111,7 @@ def agent(
     except CardError as exc:
         typer.echo(f"bosun agent: {exc}", err=True)
         raise typer.Exit(2) from None
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        log_level=log_level.lower(),
-        access_log=False,
-        ws="none",  # A2A has no WebSocket binding; spares importing the websockets library
-        timeout_graceful_shutdown=5,
-    )
+    _serve(app, host, port, log_level)
 
 
 def _serve_team(
@@ -126,7 +119,6 @@ def _serve_team(
 ) -> None:
     import gc
 
-    import uvicorn
     from pydantic import ValidationError
 
     from bosun.api.teamconfig import TeamConfig
@@ -139,6 +131,13 @@ def _serve_team(
         typer.echo(f"bosun agent: {config} holds an invalid team config.json:\n{exc}", err=True)
         raise typer.Exit(2) from None
     app = create_team_app(config, config=team_config, public_url=public_url, data_dir=data_dir)
+    _serve(app, host, port, level)
+
+
+def _serve(app: Any, host: str, port: int, level: str) -> None:
+    """Serve an agent's or a team's A2A app until stopped (both `bosun agent` paths)."""
+    import uvicorn
+
     uvicorn.run(
         app,
         host=host,
@@ -146,6 +145,6 @@ def _serve_team(
         log_config=None,
         log_level=level.lower(),
         access_log=False,
-        ws="none",
+        ws="none",  # A2A has no WebSocket binding; spares importing the websockets library
         timeout_graceful_shutdown=5,
     )
