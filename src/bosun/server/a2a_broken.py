@@ -58,9 +58,12 @@ def why(exc: BaseException) -> str:
     """What broke, in words: the cause of a broken upstream exchange."""
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "connection closed"
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return "no answer in time"
-    return type(exc).__name__
+    name = type(exc).__name__  # other HTTP clients' names (aiohttp: ServerDisconnectedError)
+    if isinstance(exc, ConnectionError) or any(w in name for w in ("Disconnect", "Payload")):
+        return "connection closed"
+    return name
 
 
 def stopped_text(exc: BaseException) -> str:
