@@ -16,36 +16,25 @@ from bosun.controller.translate.deployment import (
     AGENT_PORT,
     agent_deployment,
     byo_deployment,
+    runtime_env,
 )
 from bosun.controller.translate.errors import Errors
 from bosun.controller.translate.hashing import config_hash
 from bosun.controller.translate.interface import AgentOutput, References, TranslateOptions
 from bosun.controller.translate.meta import (
-    Obj,
-    is_dns1035_label,
     labels,
     owner_reference,
     selector,
 )
 from bosun.controller.translate.secret import config_secret, config_secret_name
-from bosun.controller.translate.service import service
-from bosun.controller.translate.serviceaccount import service_account
+from bosun.controller.translate.service import check_service_name, service
+from bosun.controller.translate.serviceaccount import pod_service_account
 
 OWNER_LABEL = "kagent.dev/agent"
 GO_RUNTIME_NOTE = (
     "spec.declarative.runtime is go: Bosun has one runtime, so this agent runs on the "
     "Python runtime with the same behaviour"
 )
-
-
-def _base_env(agent: Agent, options: TranslateOptions) -> list[Obj]:
-    env: list[Obj] = [
-        {"name": "BOSUN_AGENT_NAME", "value": agent.name},
-        {"name": "BOSUN_AGENT_NAMESPACE", "value": agent.namespace},
-    ]
-    if options.controlplane_url:
-        env.append({"name": "BOSUN_URL", "value": options.controlplane_url})
-    return env
 
 
 def _user_secret_hashes(
@@ -66,25 +55,6 @@ def _user_secret_hashes(
     return out
 
 
-def _service_account(
-    agent: Agent, spec: SharedDeploymentSpec | None, lbl: dict[str, str], owner: Obj | None
-) -> tuple[str, list[Obj]]:
-    """The ServiceAccount the pods run as, and the object to create for it (if any)."""
-    if spec is not None and spec.service_account_name:
-        return spec.service_account_name, []
-    sa_config = spec.service_account_config if spec else None
-    return agent.name, [
-        service_account(
-            agent.name,
-            agent.namespace,
-            lbl,
-            owner,
-            extra_labels=sa_config.labels if sa_config else None,
-            annotations=sa_config.annotations if sa_config else None,
-        )
-    ]
-
-
 def _check_volume_names(spec: SharedDeploymentSpec | None, ours: list[str], errors: Errors) -> None:
     """User volumes must not reuse the names of the volumes Bosun adds (config, keys ...)."""
     reserved = {"config", *ours}
@@ -99,12 +69,7 @@ def _check_volume_names(spec: SharedDeploymentSpec | None, ours: list[str], erro
 def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -> AgentOutput:
     """Raises TranslationFailed with every problem found."""
     errors = Errors()
-    if not is_dns1035_label(agent.name):
-        errors.add(
-            "metadata.name",
-            f'"{agent.name}" cannot name the agent\'s Service: use at most 63 lowercase '
-            "letters, digits and '-', starting with a letter",
-        )
+    check_service_name(agent.name, "agent", errors)
     lbl = labels(agent.name, "agent", OWNER_LABEL)
     sel = selector(agent.name, OWNER_LABEL)
     owner = owner_reference(agent)
@@ -113,7 +78,14 @@ def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -
     if agent.spec.byo is not None:
         byo = agent.spec.byo.deployment
         errors.raise_if_any()
-        sa_name, sa_objects = _service_account(agent, byo, lbl, owner)
+        sa_name, sa_objects = pod_service_account(
+            agent.name,
+            ns,
+            lbl,
+            owner,
+            existing=byo.service_account_name,
+            settings=byo.service_account_config,
+        )
         digest = config_hash({"byo": byo.to_wire()}, _user_secret_hashes(byo, agent, refs))
         objects = [
             *sa_objects,
@@ -124,7 +96,7 @@ def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -
                 sel,
                 owner,
                 spec=byo,
-                base_env=_base_env(agent, options),
+                base_env=runtime_env(agent.name, ns, options.controlplane_url),
                 service_account=sa_name,
                 config_hash=digest,
             ),
@@ -151,7 +123,14 @@ def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -
     config_json = config.to_json()
     secrets = {**result.wiring.secret_hashes, **_user_secret_hashes(deploy, agent, refs)}
     digest = config_hash({"config": config_json, "card": card}, secrets)
-    sa_name, sa_objects = _service_account(agent, deploy, lbl, owner)
+    sa_name, sa_objects = pod_service_account(
+        agent.name,
+        ns,
+        lbl,
+        owner,
+        existing=deploy.service_account_name if deploy else None,
+        settings=deploy.service_account_config if deploy else None,
+    )
     objects = [
         *sa_objects,
         config_secret(
@@ -166,7 +145,7 @@ def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -
             spec=deploy,
             image=deploy.image if deploy and deploy.image else options.runtime_image,
             wiring=result.wiring,
-            base_env=_base_env(agent, options),
+            base_env=runtime_env(agent.name, ns, options.controlplane_url),
             config_secret=config_secret_name(agent.name),
             service_account=sa_name,
             config_hash=digest,

@@ -1,6 +1,6 @@
 """Deployments: the agent runtime (Declarative), the user's image (BYO), and shared pod parts.
 
-Called by `agent.translate_agent` and `mcpserver.translate_mcpserver`.
+Called by `agent.translate_agent`, `team.translate_team` and `mcpserver.translate_mcpserver`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,17 @@ AGENT_RESOURCES: Obj = {
     # No CPU limit: throttling an agent that waits on an LLM only adds latency.
     "limits": {"memory": "1Gi"},
 }
+
+
+def runtime_env(name: str, namespace: str, controlplane_url: str | None) -> list[Obj]:
+    """Env vars every agent or team pod gets: who it is, and the control plane's URL."""
+    env: list[Obj] = [
+        {"name": "BOSUN_AGENT_NAME", "value": name},
+        {"name": "BOSUN_AGENT_NAMESPACE", "value": namespace},
+    ]
+    if controlplane_url:
+        env.append({"name": "BOSUN_URL", "value": controlplane_url})
+    return env
 
 
 def merge_env(ours: list[Obj], user: list[EnvVar]) -> list[Obj]:

@@ -17,14 +17,13 @@ from bosun.controller.translate.interface import MCPServerOutput, References, Tr
 from bosun.controller.translate.meta import (
     CONFIG_HASH_ANNOTATION,
     Obj,
-    is_dns1035_label,
     labels,
     metadata,
     owner_reference,
     selector,
 )
-from bosun.controller.translate.service import service
-from bosun.controller.translate.serviceaccount import service_account
+from bosun.controller.translate.service import check_service_name, service
+from bosun.controller.translate.serviceaccount import pod_service_account
 from bosun.controller.translate.tools import mcp_server_url
 
 OWNER_LABEL = "kagent.dev/mcpserver"
@@ -137,12 +136,7 @@ def translate_mcpserver(
     errors = Errors()
     spec = server.spec
     d = spec.deployment
-    if not is_dns1035_label(server.name):
-        errors.add(
-            "metadata.name",
-            f'"{server.name}" cannot name the server\'s Service: use at most 63 lowercase '
-            "letters, digits and '-', starting with a letter",
-        )
+    check_service_name(server.name, "server", errors)
     if spec.transport_type == "stdio" and not d.cmd:
         errors.add("spec.deployment.cmd", "transport stdio needs cmd: the bridge starts it")
     config_maps, secrets = _hash_inputs(server, d, refs, errors)
@@ -153,20 +147,9 @@ def translate_mcpserver(
     sel = selector(server.name, OWNER_LABEL)
     owner = owner_reference(server)
     digest = config_hash({"spec": spec.to_wire(), "configMaps": config_maps}, secrets)
-    objects: list[Obj] = []
-    sa_name = d.service_account_name or server.name
-    if not d.service_account_name:
-        sa = d.service_account
-        objects.append(
-            service_account(
-                server.name,
-                ns,
-                lbl,
-                owner,
-                extra_labels=sa.labels if sa else None,
-                annotations=sa.annotations if sa else None,
-            )
-        )
+    sa_name, objects = pod_service_account(
+        server.name, ns, lbl, owner, existing=d.service_account_name, settings=d.service_account
+    )
     objects += _rbac(server, sa_name, lbl, owner)
     pod_spec: Obj = {"serviceAccountName": sa_name}
     if d.volumes:

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from bosun.controller.translate.meta import Obj, metadata
+from bosun.controller.translate.errors import Errors
+from bosun.controller.translate.meta import Obj, is_dns1035_label, metadata
+
+
+def check_service_name(name: str, what: str, errors: Errors) -> None:
+    """The workload's name becomes its Service's: it must be a DNS-1035 label.
+
+    `what` ("agent", "team", "server") says whose Service it is in the error.
+    """
+    if not is_dns1035_label(name):
+        errors.add(
+            "metadata.name",
+            f'"{name}" cannot name the {what}\'s Service: use at most 63 lowercase '
+            "letters, digits and '-', starting with a letter",
+        )
 
 
 def service(

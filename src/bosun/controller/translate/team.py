@@ -27,13 +27,12 @@ from bosun.api.teamconfig import (
     TeamSettings,
     TerminationSettings,
 )
-from bosun.controller.translate.deployment import AGENT_PORT, agent_deployment
+from bosun.controller.translate.deployment import AGENT_PORT, agent_deployment, runtime_env
 from bosun.controller.translate.errors import Errors, ref_name
 from bosun.controller.translate.hashing import config_hash
 from bosun.controller.translate.interface import References, TranslateOptions
 from bosun.controller.translate.meta import (
     Obj,
-    is_dns1035_label,
     labels,
     owner_reference,
     selector,
@@ -41,8 +40,8 @@ from bosun.controller.translate.meta import (
 from bosun.controller.translate.model import model_settings
 from bosun.controller.translate.references import namespace_allowed
 from bosun.controller.translate.secret import config_secret, config_secret_name
-from bosun.controller.translate.service import service
-from bosun.controller.translate.serviceaccount import service_account
+from bosun.controller.translate.service import check_service_name, service
+from bosun.controller.translate.serviceaccount import pod_service_account
 from bosun.controller.translate.tools import agent_tool_name, agent_url
 from bosun.controller.translate.wiring import PodWiring
 
@@ -193,12 +192,7 @@ def translate_team(team: AgentTeam, refs: References, options: TranslateOptions)
     errors = Errors()
     spec = team.spec
     ns = team.namespace
-    if not is_dns1035_label(team.name):
-        errors.add(
-            "metadata.name",
-            f'"{team.name}" cannot name the team\'s Service: use at most 63 lowercase '
-            "letters, digits and '-', starting with a letter",
-        )
+    check_service_name(team.name, "team", errors)
     if (ns, team.name) in refs.agents:
         errors.add(
             "metadata.name",
@@ -244,28 +238,14 @@ def translate_team(team: AgentTeam, refs: References, options: TranslateOptions)
     config_json = config.to_json()
     digest = config_hash({"config": config_json, "card": card}, wiring.secret_hashes)
     deploy = spec.deployment
-    objects: list[Obj] = []
-    sa_name = team.name
-    if deploy is not None and deploy.service_account_name:
-        sa_name = deploy.service_account_name
-    else:
-        sa_config = deploy.service_account_config if deploy else None
-        objects.append(
-            service_account(
-                team.name,
-                ns,
-                lbl,
-                owner,
-                extra_labels=sa_config.labels if sa_config else None,
-                annotations=sa_config.annotations if sa_config else None,
-            )
-        )
-    base_env: list[Obj] = [
-        {"name": "BOSUN_AGENT_NAME", "value": team.name},
-        {"name": "BOSUN_AGENT_NAMESPACE", "value": ns},
-    ]
-    if options.controlplane_url:
-        base_env.append({"name": "BOSUN_URL", "value": options.controlplane_url})
+    sa_name, objects = pod_service_account(
+        team.name,
+        ns,
+        lbl,
+        owner,
+        existing=deploy.service_account_name if deploy else None,
+        settings=deploy.service_account_config if deploy else None,
+    )
     objects += [
         config_secret(
             team.name, ns, lbl, owner, config_json=config_json, card_json=dump_card(card)
@@ -279,7 +259,7 @@ def translate_team(team: AgentTeam, refs: References, options: TranslateOptions)
             spec=deploy,
             image=deploy.image if deploy and deploy.image else options.runtime_image,
             wiring=wiring,
-            base_env=base_env,
+            base_env=runtime_env(team.name, ns, options.controlplane_url),
             config_secret=config_secret_name(team.name),
             service_account=sa_name,
             config_hash=digest,
