@@ -6,7 +6,10 @@ The orchestration only; each produced object has its own builder module. Pure: c
 
 from __future__ import annotations
 
-from bosun.api.agent import Agent, SharedDeploymentSpec
+from typing import Any
+
+from bosun.api.agent import Agent, DeclarativeDeploymentSpec, SharedDeploymentSpec
+from bosun.api.base import Resource
 from bosun.api.config import dump_card
 from bosun.controller.translate.card import build_card
 from bosun.controller.translate.config import build_config
@@ -21,14 +24,11 @@ from bosun.controller.translate.deployment import (
 from bosun.controller.translate.errors import Errors
 from bosun.controller.translate.hashing import config_hash
 from bosun.controller.translate.interface import AgentOutput, References, TranslateOptions
-from bosun.controller.translate.meta import (
-    labels,
-    owner_reference,
-    selector,
-)
+from bosun.controller.translate.meta import Obj, labels, owner_reference, selector
 from bosun.controller.translate.secret import config_secret, config_secret_name
 from bosun.controller.translate.service import check_service_name, service
 from bosun.controller.translate.serviceaccount import pod_service_account
+from bosun.controller.translate.wiring import PodWiring
 
 OWNER_LABEL = "kagent.dev/agent"
 GO_RUNTIME_NOTE = (
@@ -64,6 +64,56 @@ def _check_volume_names(spec: SharedDeploymentSpec | None, ours: list[str], erro
                 f"spec.declarative.deployment.volumes[{i}].name",
                 f'"{volume["name"]}" is the name of a volume Bosun adds; choose another',
             )
+
+
+def runtime_objects(
+    resource: Resource[Any, Any],
+    lbl: dict[str, str],
+    sel: dict[str, str],
+    *,
+    deploy: DeclarativeDeploymentSpec | None,
+    wiring: PodWiring,
+    config_json: str,
+    card: dict[str, Any],
+    config_hash: str,
+    options: TranslateOptions,
+) -> list[Obj]:
+    """The objects of a workload that runs `bosun agent` on a config.json and card.
+
+    ServiceAccount (unless the user names one), config Secret, Deployment and Service: a
+    Declarative agent's (translate_agent) and a team's (team.translate_team), which is
+    served exactly like one.
+    """
+    name, namespace, owner = resource.name, resource.namespace, owner_reference(resource)
+    sa_name, objects = pod_service_account(
+        name,
+        namespace,
+        lbl,
+        owner,
+        existing=deploy.service_account_name if deploy else None,
+        settings=deploy.service_account_config if deploy else None,
+    )
+    return [
+        *objects,
+        config_secret(
+            name, namespace, lbl, owner, config_json=config_json, card_json=dump_card(card)
+        ),
+        agent_deployment(
+            name,
+            namespace,
+            lbl,
+            sel,
+            owner,
+            spec=deploy,
+            image=deploy.image if deploy and deploy.image else options.runtime_image,
+            wiring=wiring,
+            base_env=runtime_env(name, namespace, options.controlplane_url),
+            config_secret=config_secret_name(name),
+            service_account=sa_name,
+            config_hash=config_hash,
+        ),
+        service(name, namespace, lbl, sel, owner, port=AGENT_PORT),
+    ]
 
 
 def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -> AgentOutput:
@@ -123,33 +173,15 @@ def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -
     config_json = config.to_json()
     secrets = {**result.wiring.secret_hashes, **_user_secret_hashes(deploy, agent, refs)}
     digest = config_hash({"config": config_json, "card": card}, secrets)
-    sa_name, sa_objects = pod_service_account(
-        agent.name,
-        ns,
+    objects = runtime_objects(
+        agent,
         lbl,
-        owner,
-        existing=deploy.service_account_name if deploy else None,
-        settings=deploy.service_account_config if deploy else None,
+        sel,
+        deploy=deploy,
+        wiring=result.wiring,
+        config_json=config_json,
+        card=card,
+        config_hash=digest,
+        options=options,
     )
-    objects = [
-        *sa_objects,
-        config_secret(
-            agent.name, ns, lbl, owner, config_json=config_json, card_json=dump_card(card)
-        ),
-        agent_deployment(
-            agent.name,
-            ns,
-            lbl,
-            sel,
-            owner,
-            spec=deploy,
-            image=deploy.image if deploy and deploy.image else options.runtime_image,
-            wiring=result.wiring,
-            base_env=runtime_env(agent.name, ns, options.controlplane_url),
-            config_secret=config_secret_name(agent.name),
-            service_account=sa_name,
-            config_hash=digest,
-        ),
-        service(agent.name, ns, lbl, sel, owner, port=AGENT_PORT),
-    ]
     return AgentOutput(config=config, card=card, objects=objects, config_hash=digest, notes=notes)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bosun.api.agent import Agent
-from bosun.api.config import API_KEY_ENV, agent_card, dump_card
+from bosun.api.config import API_KEY_ENV, agent_card
 from bosun.api.mcpserver import parse_duration
 from bosun.api.team import AgentTeam, MemberStatus, TerminationCondition, TerminationLeaf
 from bosun.api.teamconfig import (
@@ -27,21 +27,18 @@ from bosun.api.teamconfig import (
     TeamSettings,
     TerminationSettings,
 )
-from bosun.controller.translate.deployment import AGENT_PORT, agent_deployment, runtime_env
+from bosun.controller.translate.agent import runtime_objects
 from bosun.controller.translate.errors import Errors, ref_name
 from bosun.controller.translate.hashing import config_hash
 from bosun.controller.translate.interface import References, TranslateOptions
 from bosun.controller.translate.meta import (
     Obj,
     labels,
-    owner_reference,
     selector,
 )
 from bosun.controller.translate.model import model_settings
 from bosun.controller.translate.references import namespace_allowed
-from bosun.controller.translate.secret import config_secret, config_secret_name
-from bosun.controller.translate.service import check_service_name, service
-from bosun.controller.translate.serviceaccount import pod_service_account
+from bosun.controller.translate.service import check_service_name
 from bosun.controller.translate.tools import agent_tool_name, agent_url
 from bosun.controller.translate.wiring import PodWiring
 
@@ -234,36 +231,17 @@ def translate_team(team: AgentTeam, refs: References, options: TranslateOptions)
     )
     lbl = labels(team.name, "team", OWNER_LABEL)
     sel = selector(team.name, OWNER_LABEL)
-    owner = owner_reference(team)
     config_json = config.to_json()
     digest = config_hash({"config": config_json, "card": card}, wiring.secret_hashes)
-    deploy = spec.deployment
-    sa_name, objects = pod_service_account(
-        team.name,
-        ns,
+    objects = runtime_objects(
+        team,
         lbl,
-        owner,
-        existing=deploy.service_account_name if deploy else None,
-        settings=deploy.service_account_config if deploy else None,
+        sel,
+        deploy=spec.deployment,
+        wiring=wiring,
+        config_json=config_json,
+        card=card,
+        config_hash=digest,
+        options=options,
     )
-    objects += [
-        config_secret(
-            team.name, ns, lbl, owner, config_json=config_json, card_json=dump_card(card)
-        ),
-        agent_deployment(
-            team.name,
-            ns,
-            lbl,
-            sel,
-            owner,
-            spec=deploy,
-            image=deploy.image if deploy and deploy.image else options.runtime_image,
-            wiring=wiring,
-            base_env=runtime_env(team.name, ns, options.controlplane_url),
-            config_secret=config_secret_name(team.name),
-            service_account=sa_name,
-            config_hash=digest,
-        ),
-        service(team.name, ns, lbl, sel, owner, port=AGENT_PORT),
-    ]
     return TeamOutput(config=config, card=card, objects=objects, config_hash=digest)
