@@ -153,11 +153,9 @@ def run_controlplane(port: int, agent_url: str, data_dir: Path, stack: str) -> N
         )
         await uvicorn.Server(config).serve()
 
-    if options.get("loop") == "uvloop":
-        import uvloop
-
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(main())
+    run_loop = getattr(app_module, "run_loop", None)  # as `bosun controlplane` runs it
+    if stack == "current" and run_loop is not None:
+        run_loop(main())
     else:
         asyncio.run(main())
 
@@ -471,12 +469,13 @@ async def bench(args: argparse.Namespace) -> None:
         for count in args.streams:
             for label in labels:
                 child, url = stacks[label]
+                idle = rss_mb(child.pid, "VmRSS:")
                 done, errors, took = await streams(url, count)
                 print(
                     f"SSE {label}: {count} streams at once, each held {args.hold:.0f} s: "
                     f"completed={done} errors={errors} in {took:.1f} s; control plane "
                     f"peak RSS {rss_mb(child.pid):.0f} MB "
-                    f"(now {rss_mb(child.pid, 'VmRSS:'):.0f} MB)"
+                    f"(before the streams {idle:.0f} MB, now {rss_mb(child.pid, 'VmRSS:'):.0f} MB)"
                 )
         if args.profile:
             for label in labels:

@@ -283,7 +283,7 @@ async def forward(
     denied = await governance.invoke_refusal(ctx, request, user, namespace, name)
     if denied is not None:
         return denied.rest() if call is not None else JSONResponse(denied.rpc(request_id))
-    before = body
+    sent_context = _context_of(call.body if call is not None else parsed)
     if method in LIST_METHODS and user.scope is not None:  # from our records (a2a_rest)
         params = call.rpc["params"] if call is not None else (parsed or {}).get("params")
         page = await list_tasks(ctx, user, agent, params if isinstance(params, dict) else {})
@@ -292,11 +292,8 @@ async def forward(
     if refusal is not None:
         _refused(tap, namespace, name, method, started, refusal["error"]["message"])
         return rest_error(refusal) if call is not None else JSONResponse(refusal)
-    if call is not None and call.body_changed():  # a contextId the proxy assigned
-        body = json.dumps(parsed).encode()
-    if isinstance(parsed, dict) and parsed.get("method") is not None:
-        changed = json.dumps(parsed).encode()
-        body = changed if changed != before else body
+    if _context_of(call.body if call is not None else parsed) != sent_context:
+        body = json.dumps(parsed).encode()  # a contextId the proxy assigned (check_access)
     url = f"{agent.url}/{path}" if path else f"{agent.url}/"
     streaming = method in STREAM_METHODS or path.endswith((":stream", ":subscribe"))
     client: Upstream = request.app.state.upstream  # aiohttp pools (upstream.py)
@@ -343,6 +340,14 @@ async def forward(
     await recorder.body(content)
     tap.finish(None if outcome == "ok" else outcome)
     return Response(content, upstream.status_code, headers=_response_headers(upstream))
+
+
+def _context_of(body: Any) -> Any:
+    """The message's contextId (JSON-RPC params, or an HTTP+JSON send's body): the one
+    field check_access may fill in, so the body is serialized again only when it did."""
+    params = body.get("params", body) if isinstance(body, dict) else None
+    message = params.get("message") if isinstance(params, dict) else None
+    return message.get("contextId") if isinstance(message, dict) else None
 
 
 def _refused(

@@ -19,7 +19,6 @@ caller and the agent, with the A2A filters `contextId` and `status`, `pageSize` 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -55,10 +54,6 @@ class RestCall:
     method: str | None  # the JSON-RPC method this call equals (None: unknown, forwarded)
     rpc: dict[str, Any]  # {"method", "params"}: what check_access reads
     body: Any  # the parsed REST body (params of a send, mutated in place)
-    _before: str = ""
-
-    def body_changed(self) -> bool:
-        return json.dumps(self.body) != self._before
 
 
 def rest_call(http_method: str, path: str, body: Any, query: Any) -> RestCall | None:
@@ -84,7 +79,7 @@ def rest_call(http_method: str, path: str, body: Any, query: Any) -> RestCall | 
         elif http_method == "GET":
             method, params = "GetTask", {"id": task_id}
     rpc = {"jsonrpc": "2.0", "id": None, "method": method, "params": params}
-    return RestCall(method, rpc, body, json.dumps(body))
+    return RestCall(method, rpc, body)
 
 
 def rest_error(rpc: dict[str, Any]) -> JSONResponse:
