@@ -216,12 +216,13 @@ class SkillsSpec(WireModel):
     """Skills (folders with a SKILL.md) made available to the agent under /skills."""
 
     insecure_skip_verify: bool = Field(
-        default=False, description="Fetch OCI images insecurely (kagent; not used by Bosun)."
+        default=False,
+        description="Pull `refs` without TLS verification, plain HTTP allowed (testing only).",
     )
     refs: list[str] = Field(
         default_factory=list,
         max_length=20,
-        description="OCI images with skills (kagent); Bosun does not fetch these yet.",
+        description="OCI images or artifacts with skills, pulled anonymously to /skills/<name>.",
     )
     git_auth_secret_ref: LocalObjectReference | None = Field(
         default=None,

@@ -182,10 +182,15 @@ class GitSkillSource(ConfigModel):
     name: str = Field(description="Directory under `directory` the repo is fetched into.")
 
 
-class SkillsSettings(ConfigModel):
-    """Where the agent's skills are: directories to scan, and git repos to fetch first."""
+class OciSkillSource(ConfigModel):
+    ref: str = Field(description="Image reference: [registry/]repository[:tag][@sha256:...].")
+    name: str = Field(description="Directory under `directory` the image's files go to.")
 
-    directory: str = Field(default="/skills", description="Where git sources are fetched to.")
+
+class SkillsSettings(ConfigModel):
+    """Where the agent's skills are: directories to scan, and sources to fetch first."""
+
+    directory: str = Field(default="/skills", description="Where git and OCI sources go.")
     paths: list[str] = Field(
         default_factory=list,
         description="Directories whose subdirectories with a SKILL.md are skills.",
@@ -193,6 +198,11 @@ class SkillsSettings(ConfigModel):
     git: list[GitSkillSource] = Field(default_factory=list)
     git_token_env: str | None = Field(
         default=None, description="Env var with a token for HTTPS git (from gitAuthSecretRef)."
+    )
+    oci: list[OciSkillSource] = Field(default_factory=list)
+    oci_insecure: bool = Field(
+        default=False,
+        description="Pull images without TLS verification, plain HTTP allowed (insecure).",
     )
 
 

@@ -1,12 +1,13 @@
-"""Fetching git skill sources: the agent pod's init container, and local mode at start.
+"""Fetching git and OCI skill sources: the agent pod's init container, and local mode at start.
 
 `python -m bosun.runtime.skills_fetch --config /config` (the init container the
-translator adds, same image) fetches every `skills.git` source of config.json into
-`skills.directory/<name>` and exits 1 naming the source that failed. The `git` command
-does the fetching (a shallow fetch of the ref: branch, tag or commit), with the token of
-`skills.git_token_env` sent as HTTP basic auth (`x-access-token:<token>`, which GitHub
-and GitLab accept) and never written to disk or logs. The repo's `path` (or all of it)
-becomes the skill directory; `.git` is removed.
+translator adds, same image) fetches every `skills.git` and `skills.oci` source of
+config.json into `skills.directory/<name>` and exits 1 naming the source that failed.
+The `git` command does the git fetching (a shallow fetch of the ref: branch, tag or
+commit), with the token of `skills.git_token_env` sent as HTTP basic auth
+(`x-access-token:<token>`, which GitHub and GitLab accept) and never written to disk or
+logs. The repo's `path` (or all of it) becomes the skill directory; `.git` is removed.
+Images are pulled over the OCI distribution API by skills_oci.py (no container runtime).
 
 `ensure_fetched` (runtime start, local mode): sources already on disk are used as they
 are; missing ones are fetched into the directory, or, when that cannot be written, under
@@ -23,9 +24,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from bosun.api.config import AgentConfig, GitSkillSource, SkillsSettings
+from bosun.runtime.skills_oci import OciError, fetch_oci
 
 log = logging.getLogger("bosun.runtime")
 
@@ -81,14 +84,38 @@ def _token(settings: SkillsSettings) -> str | None:
     return os.environ.get(settings.git_token_env) if settings.git_token_env else None
 
 
+Fetch = Callable[[Path], Path]  # fetch into this directory; returns the skill's path
+
+
+def sources(settings: SkillsSettings) -> list[tuple[str, str, Fetch]]:
+    """(label, name, fetch) of every source to fetch: git repos, then images."""
+    found: list[tuple[str, str, Fetch]] = []
+    for git in settings.git:
+
+        def fetch(directory: Path, git: GitSkillSource = git) -> Path:
+            return fetch_git(git, directory, token=_token(settings))
+
+        found.append((f"{git.url}@{git.ref}", git.name, fetch))
+    for oci in settings.oci:
+
+        def pull(directory: Path, ref: str = oci.ref, name: str = oci.name) -> Path:
+            try:
+                return fetch_oci(ref, directory, name, insecure=settings.oci_insecure)
+            except OciError as exc:
+                raise FetchError(f"skills from image {ref}: {exc}") from None
+
+        found.append((oci.ref, oci.name, pull))
+    return found
+
+
 def ensure_fetched(settings: SkillsSettings, *, data_dir: Path | None = None) -> list[str]:
-    """Fetch missing git sources; returns extra directories to scan (fallback location)."""
+    """Fetch missing sources; returns extra directories to scan (fallback location)."""
     extra: list[str] = []
-    for source in settings.git:
-        if (Path(settings.directory) / source.name).is_dir():
+    for _label, name, fetch in sources(settings):
+        if (Path(settings.directory) / name).is_dir():
             continue
         try:
-            fetch_git(source, Path(settings.directory), token=_token(settings))
+            fetch(Path(settings.directory))
             if settings.directory not in settings.paths:
                 extra.append(settings.directory)
             continue
@@ -101,7 +128,7 @@ def ensure_fetched(settings: SkillsSettings, *, data_dir: Path | None = None) ->
 
         fallback = (data_dir or default_data_dir()) / "skills"
         try:
-            fetch_git(source, fallback, token=_token(settings))
+            fetch(fallback)
         except (OSError, FetchError) as exc:
             log.warning("skills: %s", exc)
             continue
@@ -111,19 +138,19 @@ def ensure_fetched(settings: SkillsSettings, *, data_dir: Path | None = None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Fetch an agent's git skill sources.")
+    parser = argparse.ArgumentParser(description="Fetch an agent's git and OCI skill sources.")
     parser.add_argument("--config", type=Path, required=True, help="The config.json directory.")
     args = parser.parse_args(argv)
     config = AgentConfig.load(args.config)
     if config.skills is None:
         return 0
-    for source in config.skills.git:
+    for label, _name, fetch in sources(config.skills):
         try:
-            path = fetch_git(source, Path(config.skills.directory), token=_token(config.skills))
+            path = fetch(Path(config.skills.directory))
         except (OSError, FetchError) as exc:
-            print(f"skills-fetch: {exc}", file=sys.stderr)
+            print(f"skills-fetch: {label}: {exc}", file=sys.stderr)
             return 1
-        print(f"skills-fetch: {source.url}@{source.ref} -> {path}")
+        print(f"skills-fetch: {label} -> {path}")
     return 0
 
 

@@ -103,7 +103,7 @@ def build_config(
             )
         memory = MemorySettings(model=memory_model, ttl_days=spec.memory.ttl_days)
 
-    skills = build_skills(agent, refs, errors, wiring, result.notes)
+    skills = build_skills(agent, refs, errors, wiring)
 
     compaction = None
     source = spec.context.compaction if spec.context else None

@@ -9,8 +9,12 @@ Called by `build_config`. Sources:
   image (`python -m bosun.runtime.skills_fetch`, git over HTTPS or SSH, the token from
   `gitAuthSecretRef`'s `token` key) into an emptyDir at /skills/<name>. A URL that is not
   https://, http://, ssh:// or git@host:path is an error naming `spec.skills.gitRefs[i].url`.
+- `refs[i]` (OCI images or artifacts, kagent): pulled by the same init container (the OCI
+  distribution API, anonymous, no container runtime) into /skills/<the repository's last
+  path segment>; `insecureSkipVerify` lets it skip TLS verification and use plain HTTP. A
+  string that is not an image reference, or a name used twice, is an error naming
+  `spec.skills.refs[i]`.
 - `localPaths`: passed as they are (local mode, where the agent runs on this machine).
-- `refs` (OCI images, kagent): not fetched; a note in the Accepted condition says so.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import re
 from typing import Any
 
 from bosun.api.agent import Agent
-from bosun.api.config import GitSkillSource, SkillsSettings
+from bosun.api.config import GitSkillSource, OciSkillSource, SkillsSettings
 from bosun.controller.translate.errors import Errors, ref_name
 from bosun.controller.translate.interface import References
 from bosun.controller.translate.wiring import PodWiring
@@ -29,6 +33,11 @@ SKILLS_VOLUME = "skills"
 GIT_TOKEN_ENV = "BOSUN_SKILLS_GIT_TOKEN"
 _GIT_URL = re.compile(r"^(https?://|ssh://|git@[^:/\s]+:)\S+$")
 _DIR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+_PATH_PART = r"[a-z0-9]+(?:[._-]+[a-z0-9]+)*"
+_IMAGE_REF = re.compile(
+    rf"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?{_PATH_PART}(?:/{_PATH_PART})*"
+    r"(?::\w[\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$"
+)
 
 
 def _repo_name(url: str) -> str:
@@ -36,8 +45,13 @@ def _repo_name(url: str) -> str:
     return tail.removesuffix(".git") or "skills"
 
 
+def _image_name(ref: str) -> str:
+    """ghcr.io/org/skill-k8s:v1 -> skill-k8s (the directory under /skills)."""
+    return ref.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+
+
 def build_skills(
-    agent: Agent, refs: References, errors: Errors, wiring: PodWiring, notes: list[str]
+    agent: Agent, refs: References, errors: Errors, wiring: PodWiring
 ) -> SkillsSettings | None:
     spec = agent.spec.skills
     if spec is None:
@@ -76,8 +90,25 @@ def build_skills(
             continue
         used.add(name)
         git.append(GitSkillSource(url=repo.url, ref=repo.ref, path=repo.path, name=name))
+    oci: list[OciSkillSource] = []
+    for i, image in enumerate(spec.refs):
+        if not _IMAGE_REF.match(image):
+            errors.add(
+                f"spec.skills.refs[{i}]",
+                f"{image!r} is not an image reference ([registry/]repository[:tag][@sha256:...])",
+            )
+            continue
+        name = _image_name(image)
+        if not _DIR_NAME.match(name) or name in used:
+            errors.add(
+                f"spec.skills.refs[{i}]",
+                f"{name!r} is not a usable directory name under {SKILLS_DIR} (or is used twice)",
+            )
+            continue
+        used.add(name)
+        oci.append(OciSkillSource(ref=image, name=name))
     token_env = None
-    if git:
+    if git or oci:
         wiring.volumes.append({"name": SKILLS_VOLUME, "emptyDir": {}})
         wiring.mounts.append({"name": SKILLS_VOLUME, "mountPath": SKILLS_DIR})
         env: list[dict[str, Any]] = []
@@ -98,12 +129,14 @@ def build_skills(
             }
         )
     wiring.mounts.extend(cm_mounts)
-    if spec.config_map_refs or git:
+    if spec.config_map_refs or git or oci:
         paths.append(SKILLS_DIR)
     paths.extend(spec.local_paths)
-    if spec.refs:
-        notes.append(
-            "spec.skills.refs: OCI skill images are not fetched by Bosun yet; "
-            "use gitRefs or configMapRefs"
-        )
-    return SkillsSettings(directory=SKILLS_DIR, paths=paths, git=git, git_token_env=token_env)
+    return SkillsSettings(
+        directory=SKILLS_DIR,
+        paths=paths,
+        git=git,
+        git_token_env=token_env,
+        oci=oci,
+        oci_insecure=spec.insecure_skip_verify and bool(oci),
+    )
