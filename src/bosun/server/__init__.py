@@ -12,7 +12,9 @@ Started by `bosun controlplane` (cli/controlplane.py) and `bosun up` via
   references.py gathers what the translator needs from the store.
 - a2a_proxy.py (forwarding), a2a_record.py (access checks, recording sessions, tasks
   and usage), a2a_rest.py (the HTTP+JSON binding as the proxy sees it, ListTasks from
-  our records), agent_lookup.py (Ready agents and where they are).
+  our records), agent_lookup.py (Ready agents and where they are), upstream.py (the
+  proxy's pooled aiohttp client to agents); limits.py is the one ASGI layer in front of
+  everything and hands proxied POSTs to a2a_proxy.fast_post (docs/performance.md).
 - mcp_bridge.py: /mcp, agents as MCP tools.
 - auth/: none, static tokens, OIDC (JWKS), ServiceAccount tokens (TokenReview).
 - db/: SQLAlchemy models, Alembic migrations, one repository per aggregate.
