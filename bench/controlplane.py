@@ -17,9 +17,9 @@ Each round (`--rounds`, default 3; medians reported, stacks taken in turn):
    and through each proxy; p50/p99 and the difference (what the proxy adds).
 2. Capacity: requests/s with 32 requests in flight, and the control plane's CPU per
    proxied request (from /proc, so other load on the machine does not distort it).
-Then once per stack: N SendStreamingMessage streams opened through the proxy at once
-(default 1000, each from its own user, held `--hold` s by the agent): completed, errors,
-the control plane's peak RSS.
+First, once per stack on the fresh processes: N SendStreamingMessage streams opened
+through the proxy at once (default 1000, each from its own user, held `--hold` s by the
+agent): completed, errors, the control plane's peak RSS.
 
 `--profile S`: py-spy samples each control plane for S seconds under the capacity load;
 the stacks go to /tmp/bosun-bench-profile-*.txt and a summary (where the CPU goes, by
@@ -428,12 +428,23 @@ async def bench(args: argparse.Namespace) -> None:
         load = os.getloadavg()
         shown = " ".join(f"{x:.2f}" for x in load)
         print(f"load average at start: {shown}; cores {os.cpu_count()}")
+        labels = list(stacks)
+        for count in args.streams:
+            for label in labels:
+                child, url = stacks[label]
+                idle = rss_mb(child.pid, "VmRSS:")
+                done, errors, took = await streams(url, count)
+                print(
+                    f"SSE {label}: {count} streams at once, each held {args.hold:.0f} s: "
+                    f"completed={done} errors={errors} in {took:.1f} s; control plane "
+                    f"peak RSS {rss_mb(child.pid):.0f} MB "
+                    f"(before the streams {idle:.0f} MB, now {rss_mb(child.pid, 'VmRSS:'):.0f} MB)"
+                )
         rows: dict[str, list[float]] = {}
 
         def note(key: str, value: float) -> None:
             rows.setdefault(key, []).append(value)
 
-        labels = list(stacks)
         for round_no in range(args.rounds):
             order = labels if round_no % 2 == 0 else labels[::-1]
             for rate in args.rate:
@@ -466,17 +477,6 @@ async def bench(args: argparse.Namespace) -> None:
         for key, values in rows.items():
             shown = " ".join(f"{v:.1f}" for v in values)
             print(f"{key:38} {statistics.median(values):9.2f}   {shown}")
-        for count in args.streams:
-            for label in labels:
-                child, url = stacks[label]
-                idle = rss_mb(child.pid, "VmRSS:")
-                done, errors, took = await streams(url, count)
-                print(
-                    f"SSE {label}: {count} streams at once, each held {args.hold:.0f} s: "
-                    f"completed={done} errors={errors} in {took:.1f} s; control plane "
-                    f"peak RSS {rss_mb(child.pid):.0f} MB "
-                    f"(before the streams {idle:.0f} MB, now {rss_mb(child.pid, 'VmRSS:'):.0f} MB)"
-                )
         if args.profile:
             for label in labels:
                 child, url = stacks[label]
