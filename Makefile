@@ -9,7 +9,8 @@ up:  ## install Bosun and run it locally with the examples (scripted fake LLM, n
 test:  ## install what the tests need and run the whole suite with the checks
 	@scripts/bootstrap.sh --test
 	$(MAKE) lint
-	uv run pytest -q -n 2 --dist loadgroup
+	uv run pytest -q -n 2 --dist loadgroup -m "not isolated"
+	uv run pytest -q -m isolated
 
 lint:
 	uv run ruff check src tests bench scripts

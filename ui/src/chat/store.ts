@@ -63,6 +63,12 @@ export class Conversation {
     this.set({ turns: this.state.turns.map((t) => (t.key === key ? fn(t) : t)) });
   }
 
+  private async storedTurns(): Promise<Turn[]> {
+    const tasks = await get<Task[]>(`/api/sessions/${encodeURIComponent(this.contextId)}/tasks?limit=500`);
+    tasks.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    return tasks.map((t) => turnFromTask(t.task as WireTask));
+  }
+
   /** The stored history: one turn per task of the session, oldest first. */
   async load(fresh: boolean): Promise<void> {
     if (this.loaded) return;
@@ -72,9 +78,13 @@ export class Conversation {
     try {
       const session = await get<Session>(`/api/sessions/${encodeURIComponent(this.contextId)}?limit=1`);
       this.named = !!session.name;
-      const tasks = await get<Task[]>(`/api/sessions/${encodeURIComponent(this.contextId)}/tasks?limit=500`);
-      tasks.sort((a, b) => a.created_at.localeCompare(b.created_at));
-      const turns = tasks.map((t) => turnFromTask(t.task as WireTask));
+      let turns = await this.storedTurns();
+      // The last turn may have ended a moment ago and its final state not be recorded yet
+      // (the control plane writes records behind the stream): look again for a few seconds.
+      for (let i = 0; i < 20 && turns.length && !settled(turns[turns.length - 1]); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        turns = await this.storedTurns();
+      }
       this.set({ turns: [...turns, ...this.state.turns], loading: false });
     } catch (err) {
       const status = (err as { status?: number }).status;
@@ -181,4 +191,9 @@ export function forget(namespace: string, name: string, contextId: string) {
 
 export function useConversation(c: Conversation): ChatState {
   return useSyncExternalStore(c.subscribe, c.snapshot);
+}
+
+/** A turn that will not change by itself: ended, or waiting for the user. */
+function settled(turn: Turn): boolean {
+  return FINAL_STATES.includes(turn.state) || turn.state === "input-required";
 }
