@@ -70,9 +70,10 @@ def manifest_bodies(manifests: Any) -> list[dict[str, Any]]:
 
 
 def _label(body: dict[str, Any]) -> str:
+    """kubectl's `kind.group/name` (`agent.kagent.dev/helper`, `secret/key`)."""
     kind = str(body.get("kind", "")).lower()
-    group = "" if body.get("apiVersion") == "v1" else ".kagent.dev"
-    return f"{kind}{group}/{(body.get('metadata') or {}).get('name')}"
+    group = str(body.get("apiVersion", "")).rpartition("/")[0]  # "" for core v1
+    return f"{kind}{'.' + group if group else ''}/{(body.get('metadata') or {}).get('name')}"
 
 
 def apply_bodies(client: Any, bodies: list[dict[str, Any]], *, echo: bool = True) -> list[str]:

@@ -24,6 +24,7 @@ KIND_NAMES: dict[str, tuple[str, ...]] = {
     "RemoteMCPServer": ("remotemcpservers", "remotemcpserver", "rmcps", "rmcp"),
     "MCPServer": ("mcpservers", "mcpserver", "mcps"),
     "AgentTeam": ("agentteams", "agentteam", "teams", "team"),
+    "Policy": ("policies", "policy", "bpol"),
     "Secret": ("secrets", "secret"),
     "ConfigMap": ("configmaps", "configmap", "cm"),
 }
