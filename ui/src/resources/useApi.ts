@@ -55,3 +55,21 @@ export function useApi<T>(path: string | null, pollMs?: (data: T | undefined) =>
 /** The query string of an optional namespace filter. */
 export const nsQuery = (namespace: string | undefined): string =>
   namespace ? `?namespace=${encodeURIComponent(namespace)}` : "";
+
+/** A form's save: `saving` while `work` runs, and the error it threw (for placeErrors). */
+export function useSave(): { saving: boolean; error: unknown; run: (work: () => Promise<void>) => Promise<void> } {
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = async (work: () => Promise<void>) => {
+    setSaving(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return { saving, error, run };
+}

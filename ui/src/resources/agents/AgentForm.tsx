@@ -12,7 +12,7 @@ import ManifestEditor from "../ManifestEditor";
 import { useNamespaces } from "../NamespaceSelect";
 import { forEditing, getIn, setIn, type PathKey } from "../paths";
 import type { Agent, AgentSpec, AgentTool, ModelConfig, ToolServer } from "../types";
-import { useApi } from "../useApi";
+import { useApi, useSave } from "../useApi";
 import { AGENT_ERROR_RULES, newAgent } from "./agentModel";
 import SkillsEditor from "./SkillsEditor";
 import SubAgents from "./SubAgents";
@@ -28,8 +28,7 @@ export default function AgentForm({ mode }: { mode: "create" | "edit" }) {
   const navigate = useNavigate();
   const [manifest, setManifest] = useState<Agent | null>(null);
   const [loadError, setLoadError] = useState<unknown>();
-  const [saveError, setSaveError] = useState<unknown>();
-  const [saving, setSaving] = useState(false);
+  const { saving, error: saveError, run: runSave } = useSave();
   const stash = useRef<Record<string, unknown>>({});
 
   useEffect(() => {
@@ -91,21 +90,14 @@ export default function AgentForm({ mode }: { mode: "create" | "edit" }) {
     setManifest(next);
   };
 
-  const save = async () => {
-    setSaving(true);
-    setSaveError(undefined);
-    try {
+  const save = () =>
+    runSave(async () => {
       const saved =
         mode === "create"
           ? await post<Agent>("/api/agents", manifest)
           : await put<Agent>(`/api/agents/${ns}/${name}`, manifest);
       navigate(`/agents/${saved.metadata.namespace ?? "default"}/${saved.metadata.name}`);
-    } catch (err) {
-      setSaveError(err);
-    } finally {
-      setSaving(false);
-    }
-  };
+    });
 
   const modelOptions = (models.data?.items ?? []).map((m) => ({
     value: m.metadata.name,

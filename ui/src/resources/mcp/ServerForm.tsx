@@ -11,6 +11,7 @@ import { forEditing, getIn, setIn, type PathKey } from "../paths";
 import { TOOL_SERVER_API_VERSION, type JsonObject, type ToolServer, type ToolServerKind } from "../types";
 import HeadersEditor from "./HeadersEditor";
 import { SERVER_ERROR_RULES, controlShown, defaultSpec, newServer } from "./serverModel";
+import { useSave } from "../useApi";
 
 const KINDS: ToolServerKind[] = ["RemoteMCPServer", "MCPServer"];
 
@@ -20,8 +21,7 @@ export default function ServerForm({ mode }: { mode: "create" | "edit" }) {
   const navigate = useNavigate();
   const [manifest, setManifest] = useState<ToolServer | null>(null);
   const [loadError, setLoadError] = useState<unknown>();
-  const [saveError, setSaveError] = useState<unknown>();
-  const [saving, setSaving] = useState(false);
+  const { saving, error: saveError, run: runSave } = useSave();
   const stash = useRef<Record<string, unknown>>({});
   const kindParam = search.get("kind");
 
@@ -64,21 +64,14 @@ export default function ServerForm({ mode }: { mode: "create" | "edit" }) {
     setManifest({ ...manifest, apiVersion: TOOL_SERVER_API_VERSION[next as ToolServerKind], kind: next, spec: restored });
   };
 
-  const save = async () => {
-    setSaving(true);
-    setSaveError(undefined);
-    try {
+  const save = () =>
+    runSave(async () => {
       const saved =
         mode === "create"
           ? await post<ToolServer>("/api/toolservers", manifest)
           : await put<ToolServer>(`/api/toolservers/${ns}/${name}?kind=${kind}`, manifest);
       navigate(`/mcp-servers/${saved.metadata.namespace ?? "default"}/${saved.metadata.name}?kind=${saved.kind}`);
-    } catch (err) {
-      setSaveError(err);
-    } finally {
-      setSaving(false);
-    }
-  };
+    });
 
   return (
     <ManifestEditor

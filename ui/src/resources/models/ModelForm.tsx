@@ -10,6 +10,7 @@ import ManifestEditor from "../ManifestEditor";
 import { forEditing, getIn, setIn, type PathKey } from "../paths";
 import type { ModelConfig } from "../types";
 import { PROVIDERS, modelErrorRules, type ProviderField } from "./providers";
+import { useSave } from "../useApi";
 
 function newModel(namespace: string): ModelConfig {
   return {
@@ -27,8 +28,7 @@ export default function ModelForm({ mode }: { mode: "create" | "edit" }) {
   const [manifest, setManifest] = useState<ModelConfig | null>(null);
   const [apiKey, setApiKey] = useState("");
   const [loadError, setLoadError] = useState<unknown>();
-  const [saveError, setSaveError] = useState<unknown>();
-  const [saving, setSaving] = useState(false);
+  const { saving, error: saveError, run: runSave } = useSave();
   const stash = useRef<Record<string, unknown>>({});
 
   useEffect(() => {
@@ -101,23 +101,16 @@ export default function ModelForm({ mode }: { mode: "create" | "edit" }) {
     );
   };
 
-  const save = async () => {
-    setSaving(true);
-    setSaveError(undefined);
-    const body = apiKey ? { ...manifest, apiKey } : manifest;
-    try {
+  const save = () =>
+    runSave(async () => {
+      const body = apiKey ? { ...manifest, apiKey } : manifest;
       const saved =
         mode === "create"
           ? await post<ModelConfig>("/api/modelconfigs", body)
           : await put<ModelConfig>(`/api/modelconfigs/${ns}/${name}`, body);
       setApiKey("");
       navigate(`/models/${saved.metadata.namespace ?? "default"}/${saved.metadata.name}`);
-    } catch (err) {
-      setSaveError(err);
-    } finally {
-      setSaving(false);
-    }
-  };
+    });
 
   return (
     <ManifestEditor
