@@ -1,18 +1,17 @@
-"""A control plane with the model gateway for tests: uvicorn on a free port, the scripted
+"""A control plane with the model gateway for tests: uvicorn on a free port (`serving` of
+tests/integration/server/server_harness.py, imported rather than copied), the scripted
 fake LLM as the provider, and manifests for a routed agent."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from bosun.server.app import create_app
 from bosun.server.db import Database, Repositories
@@ -20,6 +19,12 @@ from bosun.server.governance import agent_token_minter
 from bosun.server.secretbox import SecretBox
 from bosun.server.settings import Settings
 from bosun.server.store_db import DbResourceStore
+
+SERVER_TESTS = Path(__file__).resolve().parent.parent / "server"
+if str(SERVER_TESTS) not in sys.path:
+    sys.path.insert(0, str(SERVER_TESTS))
+
+from server_harness import serving  # noqa: E402
 
 REAL_KEY = "sk-real-provider-key-0123456789"
 USAGE_SCRIPT: list[dict[str, Any]] = [
@@ -29,32 +34,6 @@ USAGE_SCRIPT: list[dict[str, Any]] = [
     {"default": True, "text": "hello from the provider",
      "usage": {"input_tokens": 40, "output_tokens": 20}},
 ]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 10)
 
 
 @dataclass
