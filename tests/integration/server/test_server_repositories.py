@@ -124,6 +124,23 @@ async def test_task_upsert_merges_writers_and_keeps_owner(repos: Repositories) -
         await repos.tasks.get("u", "t1")
 
 
+async def test_a_late_write_of_an_earlier_step_does_not_reopen_an_ended_task(
+    repos: Repositories,
+) -> None:
+    # The proxy records the end first; the agent's save of a step before it lands after.
+    done = {"id": "t2", "status": {"state": "TASK_STATE_COMPLETED"}, "history": [1, 2]}
+    step = {"id": "t2", "status": {"state": "TASK_STATE_WORKING"}, "history": [1]}
+    await repos.tasks.upsert("u", "t2", state="TASK_STATE_COMPLETED", data=done)
+    await repos.tasks.upsert_many(
+        [(TaskWrite("u", "t2", state="TASK_STATE_WORKING", data=step), "u")]
+    )
+    task, _ = await repos.tasks.upsert("u", "t2", state="working", data=step)
+    assert (task.state, task.task) == ("TASK_STATE_COMPLETED", done)
+    failed = {"id": "t2", "status": {"state": "TASK_STATE_FAILED"}}
+    task, _ = await repos.tasks.upsert("u", "t2", state="TASK_STATE_FAILED", data=failed)
+    assert (task.state, task.task) == ("TASK_STATE_FAILED", failed)  # an end replaces an end
+
+
 async def test_concurrent_task_upserts_of_one_id_both_succeed(repos: Repositories) -> None:
     results = await asyncio.gather(
         repos.tasks.upsert("u", "same", state="working"),

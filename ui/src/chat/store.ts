@@ -79,13 +79,16 @@ export class Conversation {
       const session = await get<Session>(`/api/sessions/${encodeURIComponent(this.contextId)}?limit=1`);
       this.named = !!session.name;
       let turns = await this.storedTurns();
+      this.set({ turns: [...turns, ...this.state.turns], loading: false });
       // The last turn may have ended a moment ago and its final state not be recorded yet
-      // (the control plane writes records behind the stream): look again for a few seconds.
+      // (the control plane writes records behind the stream): show what is stored now and
+      // look again for a few seconds, replacing the stored turns as they settle.
       for (let i = 0; i < 20 && turns.length && !settled(turns[turns.length - 1]); i++) {
         await new Promise((resolve) => setTimeout(resolve, 500));
         turns = await this.storedTurns();
+        const latest = new Map(turns.map((t) => [t.key, t]));
+        this.set({ turns: this.state.turns.map((t) => latest.get(t.key) ?? t) });
       }
-      this.set({ turns: [...turns, ...this.state.turns], loading: false });
     } catch (err) {
       const status = (err as { status?: number }).status;
       this.set({ loading: false, missing: status === 404, error: status === 404 ? undefined : errorText(err) });

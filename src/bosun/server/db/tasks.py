@@ -2,7 +2,9 @@
 
 Two writers meet here: the A2A proxy (which knows the user and the agent, and sees task ids
 and states go by) and the agent runtime (which saves the full task JSON). `upsert` merges:
-a value left as None keeps what is stored.
+a value left as None keeps what is stored. The two race (an agent's save of a step can land
+after the proxy recorded the end), so a task that ended never goes back to a running
+state: A2A tasks in a terminal state are immutable.
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ from bosun.server.db.sessions import UNOWNED
 from bosun.server.errors import NotFoundError
 
 log = logging.getLogger(__name__)
+
+_TERMINAL = {"completed", "failed", "canceled", "cancelled", "rejected"}
+
+
+def is_terminal(state: str | None) -> bool:
+    """True for an ended task, in v1.0 (TASK_STATE_X) or v0.3 (x) spelling."""
+    return bool(state) and str(state).lower().removeprefix("task_state_") in _TERMINAL
 
 
 @dataclass(frozen=True)
@@ -117,10 +126,13 @@ class TasksRepo:
             row.session_id = w.session_id
         if w.agent_name is not None:
             row.agent_namespace, row.agent_name = w.agent_namespace, w.agent_name
-        if w.state is not None:
-            row.state = w.state
-        if w.data is not None:
-            row.data = w.data
+        if is_terminal(row.state) and w.state is not None and not is_terminal(w.state):
+            pass  # a late write of an earlier step: the ended task stays as recorded
+        else:
+            if w.state is not None:
+                row.state = w.state
+            if w.data is not None:
+                row.data = w.data
         row.updated_at = now
         return row, created
 
