@@ -554,6 +554,7 @@ def declare_kagent_kinds(emulator: KubeEmulator) -> None:
             info.kind,
             shortnames=info.short_names,
         )
+    emulator.declare("kagent.dev/v1alpha1/tools", "Tool")  # bosun.api.v1alpha1.Tool
 
 
 async def _serve(port: int) -> None:

@@ -60,10 +60,10 @@ app.kubernetes.io/component: controlplane
 {{/* The rules the operator and the API need on namespaced objects. */}}
 {{- define "bosun.namespacedRules" -}}
 - apiGroups: [kagent.dev]
-  resources: [agents, modelconfigs, remotemcpservers, mcpservers, agentteams]
+  resources: [agents, modelconfigs, remotemcpservers, mcpservers, agentteams, tools]
   verbs: [get, list, watch, create, update, patch, delete]
 - apiGroups: [kagent.dev]
-  resources: [agents/status, modelconfigs/status, remotemcpservers/status, mcpservers/status, agentteams/status]
+  resources: [agents/status, modelconfigs/status, remotemcpservers/status, mcpservers/status, agentteams/status, tools/status]
   verbs: [get, update, patch]
 - apiGroups: [policy.bosun.dev]
   resources: [policies]

@@ -162,6 +162,30 @@ class RemoteAgentSettings(ConfigModel):
     headers_from_env: dict[str, str] = Field(default_factory=dict)
 
 
+class HttpToolSettings(ConfigModel):
+    """A generic HTTP tool (a kagent.dev/v1alpha1 Tool of type http) the runtime calls itself.
+
+    Secret header values are never here: `headers_from_env` names the env vars (set from
+    the Secrets on the pod) that hold them.
+    """
+
+    name: str = Field(description="Tool name the LLM sees (the Tool's name).")
+    ref: str = Field(description="namespace/name of the Tool.")
+    description: str = ""
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="JSON schema (type object) of the arguments."
+    )
+    method: str = "GET"
+    url: str = Field(description="URL template; {param} is replaced, URL-encoded.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Literal header values.")
+    headers_from_env: dict[str, str] = Field(
+        default_factory=dict, description="Header name -> env var holding its value."
+    )
+    body: str | None = Field(default=None, description="Body template; {param} as is.")
+    content_type: str | None = None
+    timeout: float = 30.0
+
+
 class CompactionSettings(ConfigModel):
     compaction_interval: int | None = None
     overlap_size: int | None = None
@@ -222,6 +246,9 @@ class AgentConfig(ConfigModel):
     stream: bool = False
     mcp_servers: list[McpServerSettings] = Field(default_factory=list)
     remote_agents: list[RemoteAgentSettings] = Field(default_factory=list)
+    http_tools: list[HttpToolSettings] | None = Field(
+        default=None, description="Generic HTTP tools (None, not [], when none: same hash)."
+    )
     memory: MemorySettings | None = None
     skills: SkillsSettings | None = None
     compaction: CompactionSettings | None = None

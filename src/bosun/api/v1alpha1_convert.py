@@ -11,22 +11,33 @@ be carried over, `path: why`. The body carries them in two annotations (`CONVERT
   one `McpServer` tool on the built-in tool server (RemoteMCPServer `kagent-tool-server`)
   with the matching `toolNames`, found from the Tool objects of the same set (type
   kubernetes) or, without one, from the Tool's name (`kubectl-get` -> `k8s_get_resources`).
-  A Tool of type http or custom cannot run and is left out, with a note.
+  A Tool of type http goes with the Agent in the `HTTP_TOOLS` annotation (the translator
+  makes it an HTTP tool the runtime calls); a Tool of type custom cannot run and is left
+  out, with a note.
 - ModelConfig: `apiKeySecretRef{name,key}` -> `apiKeySecret`/`apiKeySecretKey`; `baseUrl`
   -> the provider block's `baseUrl` (`host` for Ollama).
+
+`convert_stored` does the same for an object as a cluster stores it: written as v1alpha1,
+read back as v1alpha2 (the CRDs convert with strategy None, so only apiVersion changes and
+the v1alpha1 fields stay in `spec`). The operator's cache and the REST API call it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from pydantic import ValidationError
+
 from bosun.api.modelconfig import Provider
 from bosun.api.v1alpha1 import (
     CONVERTED_FROM,
+    HTTP_TOOLS,
     NOT_CARRIED_OVER,
     AgentV1Alpha1,
+    HttpToolRef,
     ModelConfigV1Alpha1,
     Tool,
     extra_fields,
@@ -113,10 +124,12 @@ def builtin_for(name: str, tool: Tool | None = None) -> str | None:
 def tool_notes(tool: Tool) -> tuple[str | None, list[str]]:
     """(the built-in tool it runs as, why it cannot run) for a Tool object's own status."""
     if tool.spec.type == "http":
-        return None, [
-            "spec.type: http tools cannot run in Bosun yet (no generic HTTP tool); "
-            "agents that list it go without it"
-        ]
+        if tool.spec.http is None:
+            return None, [
+                "spec.http: not set; an http Tool runs only with spec.http (method, url, "
+                "headers ...): agents that list it go without it"
+            ]
+        return None, []
     if tool.spec.type == "custom":
         return None, [
             "spec.type: custom tools cannot run in Bosun; agents that list it go without it"
@@ -130,14 +143,36 @@ def tool_notes(tool: Tool) -> tuple[str | None, list[str]]:
     return builtin, []
 
 
-def _annotated(meta: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+def _annotated(
+    meta: dict[str, Any], notes: list[str], http_tools: list[HttpToolRef] | None = None
+) -> dict[str, Any]:
     annotations = dict(meta.get("annotations") or {})
     annotations[CONVERTED_FROM] = V1ALPHA1
     if notes:
         annotations[NOT_CARRIED_OVER] = "; ".join(notes)
     else:
         annotations.pop(NOT_CARRIED_OVER, None)
+    if http_tools:
+        annotations[HTTP_TOOLS] = json.dumps(
+            [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in http_tools],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+    else:
+        annotations.pop(HTTP_TOOLS, None)
     return {**meta, "annotations": annotations}
+
+
+def http_tools_of(annotations: Mapping[str, str]) -> list[HttpToolRef]:
+    """The HTTP Tools a converted Agent carries (empty when none or unreadable)."""
+    raw = annotations.get(HTTP_TOOLS)
+    if not raw:
+        return []
+    try:
+        items = json.loads(raw)
+        return [HttpToolRef.model_validate(item) for item in items]
+    except (ValueError, TypeError):
+        return []
 
 
 def _metadata(resource: AgentV1Alpha1 | ModelConfigV1Alpha1) -> dict[str, Any]:
@@ -165,10 +200,28 @@ def convert_agent(
     else:
         declarative["modelConfig"] = ref.name
     tool_names: list[str] = []
+    http_tools: list[HttpToolRef] = []
     for i, tool_ref in enumerate(spec.tools):
         ns = tool_ref.namespace or agent.namespace
         tool = (tools or {}).get((ns, tool_ref.name))
         where = f"spec.tools[{i}] ({tool_ref.name})"
+        if tool is not None and tool.spec.type == "http" and tool.spec.http is not None:
+            if ns != agent.namespace:
+                notes.append(f"{where}: an http Tool must be in the agent's namespace")
+            elif all(t.name != tool.name for t in http_tools):
+                http_tools.append(
+                    HttpToolRef(
+                        name=tool.name,
+                        namespace=ns,
+                        description=tool.spec.description,
+                        parameters=tool.spec.parameters,
+                        http=tool.spec.http,
+                    )
+                )
+            continue
+        if tool is not None and tool.spec.type == "http":
+            notes.append(f"{where}: an http Tool without spec.http cannot run")
+            continue
         if tool is not None and tool.spec.type != "kubernetes":
             notes.append(f"{where}: a Tool of type {tool.spec.type} cannot run in Bosun")
             continue
@@ -192,7 +245,7 @@ def convert_agent(
     body: dict[str, Any] = {
         "apiVersion": V1ALPHA2,
         "kind": "Agent",
-        "metadata": _annotated(_metadata(agent), notes),
+        "metadata": _annotated(_metadata(agent), notes, http_tools),
         "spec": {
             "type": "Declarative",
             "description": spec.description,
@@ -228,3 +281,53 @@ def convert_model_config(mc: ModelConfigV1Alpha1) -> Converted:
         "spec": out,
     }
     return Converted(body, notes)
+
+
+AGENT_V1_FIELDS = ("systemMessage", "modelConfigRef", "tools")
+MODEL_CONFIG_V1_FIELDS = ("apiKeySecretRef", "baseUrl")
+"""spec keys that only v1alpha1 has: a stored object carrying one was written as v1alpha1."""
+
+
+def carries_v1alpha1(kind: str, body: Mapping[str, Any]) -> bool:
+    """Whether a v1alpha2-read Agent or ModelConfig body holds v1alpha1 fields."""
+    spec = body.get("spec")
+    if not isinstance(spec, Mapping):
+        return False
+    if kind == "Agent":
+        return any(k in spec for k in AGENT_V1_FIELDS)
+    if kind == "ModelConfig":
+        if any(k in spec for k in MODEL_CONFIG_V1_FIELDS):
+            return True
+        provider = spec.get("provider")
+        # v1alpha1 spelled providers freely (`openai`); v1alpha2 has exact names
+        return isinstance(provider, str) and provider not in get_args(Provider)
+    return False
+
+
+def convert_stored(
+    kind: str, body: Mapping[str, Any], tools: Mapping[tuple[str, str], Tool] | None = None
+) -> dict[str, Any] | None:
+    """The v1alpha2 form of a stored body that carries v1alpha1 fields (else None).
+
+    Metadata (resourceVersion, uid, owners ...) and status are the stored object's own, so
+    a status write of the result goes to the object that was read. A body that is not a
+    valid v1alpha1 object either is returned as None too: the caller's v1alpha2 validation
+    then names what is wrong.
+    """
+    if not carries_v1alpha1(kind, body):
+        return None
+    doc = {k: body[k] for k in ("kind", "metadata", "spec") if k in body}
+    doc["apiVersion"] = V1ALPHA1
+    if kind == "Agent" and doc["spec"].get("type") == "Declarative":
+        # the v1alpha2 storage schema's default, added when the API server reads it back
+        doc["spec"] = {k: v for k, v in doc["spec"].items() if k != "type"}
+    try:
+        if kind == "Agent":
+            converted = convert_agent(AgentV1Alpha1.model_validate(doc), tools)
+        else:
+            converted = convert_model_config(ModelConfigV1Alpha1.model_validate(doc))
+    except ValidationError:
+        return None
+    meta = dict(body.get("metadata") or {})
+    meta["annotations"] = converted.body["metadata"]["annotations"]
+    return {**body, "apiVersion": V1ALPHA2, "metadata": meta, "spec": converted.body["spec"]}

@@ -68,7 +68,10 @@ def test_every_declared_cel_rule_is_in_a_crd() -> None:
     rules = declared_rules()
     assert len(rules) >= 15
     in_crds = set(crd_rules([crd(cls) for cls in SERVED]))
-    missing = [r.rule for r in rules if r.rule not in in_crds]
+    # A spec-level rule of a kind that also serves v1alpha1 is wrapped (crd.legacy_rule).
+    missing = [
+        r.rule for r in rules if not any(c.endswith(f"({r.rule})") or c == r.rule for c in in_crds)
+    ]
     assert missing == []
 
 

@@ -54,6 +54,7 @@ RESOURCES: dict[tuple[str, str], tuple[str, bool]] = {
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rolebindings", True),
     ("coordination.k8s.io/v1", "Lease"): ("leases", True),
     **{(cls.info.api_version, cls.info.kind): (cls.info.plural, True) for cls in KINDS.values()},
+    ("kagent.dev/v1alpha1", "Tool"): ("tools", True),  # v1alpha1 Agents' Tools (tool.py)
 }
 
 

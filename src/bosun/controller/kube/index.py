@@ -1,7 +1,8 @@
 """The operator's caches and dependency index, fed by kopf's watch events (no re-listing).
 
 Kept here, by (namespace, name):
-- the Bosun kinds (BOSUN_KINDS), as raw bodies;
+- the Bosun kinds (BOSUN_KINDS), as raw bodies; an Agent or ModelConfig written as
+  kagent.dev/v1alpha1 is handed out converted to v1alpha2 (legacy.py);
 - Secrets as key -> sha256 of the value (values are never kept), ConfigMaps' data,
   Services' first port, and a summary of each Deployment owned by a Bosun kind;
 - dependencies: (kind, namespace, name) of a referenced object -> the Bosun objects that
@@ -36,6 +37,8 @@ from bosun.api.agent import Agent
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
 from bosun.api.team import AgentTeam
+from bosun.api.v1alpha1 import Tool
+from bosun.controller.kube import legacy
 from bosun.controller.kube.client import KubeClient, KubeError
 from bosun.controller.kube.status import DeploymentState
 from bosun.controller.kube.workqueue import QueueKey
@@ -46,6 +49,7 @@ from bosun.controller.translate import (
     remote_mcp_server_references,
     team_references,
 )
+from bosun.controller.translate.httptool import tool_references
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,7 @@ BOSUN_KINDS: dict[str, tuple[type[Any], Any]] = {
     "RemoteMCPServer": (RemoteMCPServer, remote_mcp_server_references),
     "MCPServer": (MCPServer, mcpserver_references),
     "AgentTeam": (AgentTeam, team_references),
+    "Tool": (Tool, tool_references),  # kagent.dev/v1alpha1, used by v1alpha1 Agents
 }
 # Everything watched: kind -> apiVersion.
 WATCHED: dict[str, str] = {
@@ -129,6 +134,7 @@ class Cache:
         self._deployments: dict[NsName, DeploymentState] = {}
         self._deps: dict[Ref, set[QueueKey]] = {}
         self._refs: dict[QueueKey, set[Ref]] = {}
+        self._legacy: set[QueueKey] = set()  # bodies carrying v1alpha1 fields (legacy.py)
         self._seen: dict[QueueKey, str] = {}  # resourceVersion delivered, for readiness
         self._expected: dict[QueueKey, str] | None = None
         self.ready = asyncio.Event()
@@ -158,7 +164,11 @@ class Cache:
         kind, ns, name = key
         if kind in BOSUN_KINDS:
             self._objects[kind][(ns, name)] = copy.deepcopy(dict(body))
-            self._set_refs(key, references_of(kind, body))
+            if legacy.is_legacy(kind, body):
+                self._legacy.add(key)
+            else:
+                self._legacy.discard(key)
+            self._refresh_refs(key)
         elif kind == "Secret":
             self._secrets[(ns, name)] = secret_hashes(body)
         elif kind == "ConfigMap":
@@ -174,7 +184,10 @@ class Cache:
         kind, ns, name = key
         if kind in BOSUN_KINDS:
             self._objects[kind].pop((ns, name), None)
+            self._legacy.discard(key)
             self._set_refs(key, set())
+            if kind == "Tool":
+                self._refresh_tool_users(ns, name)
         else:
             stores: dict[str, dict[NsName, Any]] = {
                 "Secret": self._secrets,
@@ -183,6 +196,24 @@ class Cache:
                 "Deployment": self._deployments,
             }
             stores[kind].pop((ns, name), None)
+
+    def _refresh_refs(self, key: QueueKey) -> None:
+        kind, ns, name = key
+        body = self.get(kind, ns, name)
+        if body is None:
+            return
+        refs = references_of(kind, body)
+        if key in self._legacy:
+            refs |= legacy.tool_refs(kind, self._objects[kind][(ns, name)])
+        self._set_refs(key, refs)
+        if kind == "Tool":
+            self._refresh_tool_users(ns, name)
+
+    def _refresh_tool_users(self, ns: str, name: str) -> None:
+        """A Tool changed the conversion of the Agents naming it, so what they read."""
+        for user in self.dependents(("Tool", ns, name)):
+            if user in self._legacy:
+                self._refresh_refs(user)
 
     def _set_refs(self, key: QueueKey, refs: set[Ref]) -> None:
         old = self._refs.pop(key, set())
@@ -254,7 +285,10 @@ class Cache:
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
-        return self._objects[kind].get((namespace, name))
+        body = self._objects[kind].get((namespace, name))
+        if body is not None and (kind, namespace, name) in self._legacy:
+            return legacy.converted(kind, body, lambda ns, n: self._objects["Tool"].get((ns, n)))
+        return body
 
     def keys(self, kind: str) -> list[NsName]:
         return list(self._objects[kind])

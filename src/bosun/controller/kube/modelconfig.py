@@ -17,6 +17,7 @@ from bosun.api.modelconfig import ModelConfig
 from bosun.controller.kube.agent import invalid_spec_message
 from bosun.controller.kube.context import Controller
 from bosun.controller.kube.status import ACCEPTED, Cond, build_status
+from bosun.controller.translate.conversion import conversion_notes
 
 
 def _secret_problems(
@@ -73,6 +74,8 @@ async def reconcile_modelconfig(ctl: Controller, namespace: str, name: str) -> N
             accepted = Cond(ACCEPTED, False, "SecretNotFound", "; ".join(problems))
         else:
             digest = secret_hash(hashes)
-            accepted = Cond(ACCEPTED, True, "Accepted", f"{mc.spec.provider} model {mc.spec.model}")
+            notes = conversion_notes(mc.metadata.annotations)  # written as kagent.dev/v1alpha1
+            message = "; ".join([f"{mc.spec.provider} model {mc.spec.model}", *notes])
+            accepted = Cond(ACCEPTED, True, "Accepted", message)
     status = build_status(body.get("status"), [accepted], generation, secretHash=digest)
     await ctl.write_status(body, status)

@@ -35,6 +35,7 @@ from bosun.controller.kube.remotemcpserver import discover_server
 from bosun.controller.kube.settings import ControllerSettings
 from bosun.controller.kube.sink import LoggingSink, ReconcileSink
 from bosun.controller.kube.team import reconcile_team
+from bosun.controller.kube.tool import reconcile_tool
 from bosun.controller.kube.triggers import Triggers, enqueue, watch_selectors
 from bosun.controller.kube.workqueue import QueueKey, WorkQueue
 
@@ -46,6 +47,7 @@ RECONCILERS: dict[str, Reconciler] = {
     "ModelConfig": reconcile_modelconfig,
     "MCPServer": reconcile_mcpserver,
     "AgentTeam": reconcile_team,
+    "Tool": reconcile_tool,
 }
 
 

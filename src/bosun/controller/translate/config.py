@@ -19,6 +19,7 @@ from bosun.api.config import (
 )
 from bosun.controller.translate.errors import Errors
 from bosun.controller.translate.gateway import GatewayRoute
+from bosun.controller.translate.httptool import build_http_tools
 from bosun.controller.translate.interface import References, TranslateOptions
 from bosun.controller.translate.model import model_settings
 from bosun.controller.translate.prompt import resolve_instruction
@@ -82,6 +83,7 @@ def build_config(
         api_key_env=API_KEY_ENV,
     )
     tools = build_tools(agent, refs, options, errors, wiring)
+    http_tools = build_http_tools(agent, refs, errors, wiring)  # converted v1alpha1 Tools
     instruction = resolve_instruction(agent, refs, errors, wiring, tool_names=tools.names)
     if instruction.note:
         result.notes.append(instruction.note)
@@ -140,6 +142,7 @@ def build_config(
         stream=spec.stream,
         mcp_servers=tools.mcp_servers,
         remote_agents=tools.remote_agents,
+        http_tools=http_tools or None,
         memory=memory,
         skills=skills,
         compaction=compaction,

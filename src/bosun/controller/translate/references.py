@@ -19,6 +19,7 @@ from bosun.api.k8s import AllowedNamespaces, EnvVar
 from bosun.api.manifests import ManifestSet
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
+from bosun.controller.translate.httptool import http_tool_references
 from bosun.controller.translate.interface import References
 
 Ref = tuple[str, str, str]  # (kind, namespace, name)
@@ -113,7 +114,7 @@ def agent_references(agent: Agent) -> set[Ref]:
         out |= _env_references(spec.deployment.env, ns)
     if agent.spec.skills is not None:
         out |= {("ConfigMap", ns, s.name) for s in agent.spec.skills.config_map_refs}
-    return out
+    return out | http_tool_references(agent)  # converted v1alpha1 Tools (httptool.py)
 
 
 def model_config_references(mc: ModelConfig) -> set[Ref]:
