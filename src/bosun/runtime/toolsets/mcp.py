@@ -1,8 +1,9 @@
 """One MCP tool server as a toolset that never takes the agent down with it.
 
 Built by `engine` for each `mcp_servers` entry of config.json, on the `mcp` SDK's own
-client (`mcp.Client`: Streamable HTTP, negotiating the 2026-07-28 revision or falling
-back to the initialize handshake of older servers; or SSE). We use it directly rather
+client pieces (`toolsets.mcp_client`, what `mcp.Client` does without importing the SDK's
+server side: Streamable HTTP, negotiating the 2026-07-28 revision or falling back to the
+initialize handshake of older servers; or SSE). We use it directly rather
 than pydantic-ai's MCPToolset, which is built on FastMCP and costs the agent about a
 second of CPU and 15 MB at start.
 
@@ -43,6 +44,7 @@ from bosun.api.config import McpServerSettings
 from bosun.runtime.headers import resolve_headers
 from bosun.runtime.models import ssl_verify
 from bosun.runtime.protocol import tool_progress
+from bosun.runtime.toolsets.mcp_client import McpClient, import_client_modules
 
 log = logging.getLogger("bosun.runtime.mcp")
 
@@ -75,9 +77,8 @@ class _Connection:
 
     async def open(self) -> None:
         import httpx2
-        from mcp import Client
-        from mcp.client.sse import sse_client
-        from mcp.client.streamable_http import streamable_http_client
+
+        sdk = import_client_modules()
 
         settings = self.settings
         headers = {**resolve_headers(settings), **self.extra_headers}
@@ -95,7 +96,7 @@ class _Connection:
                     headers=headers, timeout=timeout, auth=auth, verify=verify
                 )
 
-            transport = sse_client(
+            transport = sdk.sse_client(
                 settings.url,
                 headers=headers,
                 timeout=settings.timeout,
@@ -109,10 +110,10 @@ class _Connection:
                 timeout=httpx2.Timeout(settings.timeout, read=settings.sse_read_timeout or 300.0),
             )
             self._stack.push_async_callback(http.aclose)
-            transport = streamable_http_client(
+            transport = sdk.streamable_http_client(
                 settings.url, http_client=http, terminate_on_close=settings.terminate_on_close
             )
-        client = Client(transport, read_timeout_seconds=settings.timeout, cache=None)
+        client = McpClient(transport, read_timeout_seconds=settings.timeout)
         try:
             self.client = await self._stack.enter_async_context(client)
         except BaseException:
@@ -338,7 +339,7 @@ def _progress_reporter(ctx: RunContext[Any], name: str) -> Any:
 
 def map_result(result: Any) -> Any:
     """A CallToolResult as the value the model gets (structured content when only text)."""
-    from mcp.types import TextContent
+    from mcp_types import TextContent
 
     structured = result.structured_content
     if structured is not None and all(isinstance(p, TextContent) for p in result.content):
@@ -355,7 +356,7 @@ def map_content(parts: Sequence[Any]) -> Any:
 
 
 def _map_part(part: Any) -> Any:
-    from mcp.types import (
+    from mcp_types import (
         AudioContent,
         BlobResourceContents,
         EmbeddedResource,
