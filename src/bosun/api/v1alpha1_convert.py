@@ -331,3 +331,32 @@ def convert_stored(
     meta = dict(body.get("metadata") or {})
     meta["annotations"] = converted.body["metadata"]["annotations"]
     return {**body, "apiVersion": V1ALPHA2, "metadata": meta, "spec": converted.body["spec"]}
+
+
+def to_v1alpha2(body: Any) -> Any:
+    """A request body: a v1alpha1 Agent or ModelConfig in, its v1alpha2 form out.
+
+    For the control plane's REST API (the routes run it before validating the body as
+    v1alpha2). Anything else is returned as is; a v1alpha1 body that is not valid raises
+    ValueError naming the fields. Top-level keys other than the object's own (the
+    ModelConfig route's write-only `apiKey`) are kept.
+    """
+    if not isinstance(body, dict) or body.get("kind") not in ("Agent", "ModelConfig"):
+        return body
+    kind = str(body["kind"])
+    if body.get("apiVersion") != V1ALPHA1:
+        stored = convert_stored(kind, body)
+        return body if stored is None else stored
+    doc = {k: body[k] for k in ("apiVersion", "kind", "metadata", "spec") if k in body}
+    try:
+        if kind == "Agent":
+            converted = convert_agent(AgentV1Alpha1.model_validate(doc))
+        else:
+            converted = convert_model_config(ModelConfigV1Alpha1.model_validate(doc))
+    except ValidationError as exc:
+        problems = "; ".join(
+            ".".join(str(p) for p in err["loc"]) + ": " + err["msg"] for err in exc.errors()
+        )
+        raise ValueError(f"not a valid {V1ALPHA1} {kind}: {problems}") from None
+    rest = {k: v for k, v in body.items() if k not in doc and k != "status"}
+    return {**converted.body, **rest}

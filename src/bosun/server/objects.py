@@ -23,6 +23,7 @@ from bosun.api.manifests import CORE_KINDS, RESOURCE_KINDS, AnyResource, problem
 from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
 from bosun.api.store import NotFound, StoredObject
+from bosun.api.v1alpha1_convert import to_v1alpha2
 from bosun.controller.translate import (
     TranslateOptions,
     TranslationError,
@@ -141,6 +142,10 @@ def parse_resource(body: Any, cls: type[BaseModel] | None = None) -> AnyResource
     """A typed resource from a JSON body, with every problem named by field."""
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
+    try:
+        body = to_v1alpha2(body)  # a kagent.dev/v1alpha1 Agent or ModelConfig, converted
+    except ValueError as exc:
+        raise InvalidInput(str(exc), "spec") from None
     kind = body.get("kind")
     target = cls or RESOURCE_KINDS.get(str(kind))
     if target is None:

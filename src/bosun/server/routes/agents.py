@@ -1,16 +1,19 @@
 """/api/agents: list, get (with status conditions), create, update, delete Agents.
 
 Create and update run the translator first (objects.validate) and answer 422 naming the
-field, exactly as the controller would refuse the Agent.
+field, exactly as the controller would refuse the Agent. A kagent.dev/v1alpha1 body is
+converted to v1alpha2 first (bosun.api.v1alpha1_convert).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BeforeValidator
 
 from bosun.api.agent import Agent
+from bosun.api.v1alpha1_convert import to_v1alpha2
 from bosun.server import objects
 from bosun.server.audit import authorize_change, changed
 from bosun.server.auth.rbac import readable, require_read
@@ -19,6 +22,8 @@ from bosun.server.errors import ERROR_RESPONSES
 from bosun.server.routes.common import Items, NamePath, NamespacePath
 
 router = APIRouter(prefix="/api/agents", tags=["agents"], responses=ERROR_RESPONSES)
+# A kagent.dev/v1alpha1 Agent is converted first (docs/v1alpha1.md).
+AgentBody = Annotated[Agent, BeforeValidator(to_v1alpha2)]
 
 
 @router.get("")
@@ -41,7 +46,7 @@ async def get_agent(
 
 
 @router.post("", status_code=201)
-async def create_agent(ctx: Ctx, user: CurrentUser, agent: Agent) -> dict[str, Any]:
+async def create_agent(ctx: Ctx, user: CurrentUser, agent: AgentBody) -> dict[str, Any]:
     authorize_change(ctx, user, "create", "Agent", agent.namespace, agent.name)
     created = await objects.create(ctx, agent)
     changed(ctx, user, "create", "Agent", agent.namespace, agent.name)
@@ -50,7 +55,7 @@ async def create_agent(ctx: Ctx, user: CurrentUser, agent: Agent) -> dict[str, A
 
 @router.put("/{namespace}/{name}")
 async def update_agent(
-    ctx: Ctx, user: CurrentUser, namespace: NamespacePath, name: NamePath, agent: Agent
+    ctx: Ctx, user: CurrentUser, namespace: NamespacePath, name: NamePath, agent: AgentBody
 ) -> dict[str, Any]:
     """Replace the spec. Send metadata.resourceVersion to fail (409) on a concurrent change."""
     authorize_change(ctx, user, "update", "Agent", namespace, name)

@@ -7,13 +7,14 @@ the ModelConfig, so deleting one deletes the other. The key is never returned or
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr
 
 from bosun.api.modelconfig import ModelConfig
 from bosun.api.store import StoredObject
+from bosun.api.v1alpha1_convert import to_v1alpha2
 from bosun.server import objects
 from bosun.server.audit import authorize_change, changed
 from bosun.server.auth.rbac import readable, require_read
@@ -36,6 +37,10 @@ class ModelConfigInput(ModelConfig):
         max_length=16384,
         description="Stored in the Secret named by spec.apiKeySecret; never returned.",
     )
+
+
+# A kagent.dev/v1alpha1 ModelConfig is converted first (docs/v1alpha1.md).
+ModelConfigBody = Annotated[ModelConfigInput, BeforeValidator(to_v1alpha2)]
 
 
 def _secret_body(mc: ModelConfig, key: str, owner: StoredObject | None) -> dict[str, Any]:
@@ -110,7 +115,7 @@ async def get_modelconfig(
 
 
 @router.post("", status_code=201)
-async def create_modelconfig(ctx: Ctx, user: CurrentUser, body: ModelConfigInput) -> dict[str, Any]:
+async def create_modelconfig(ctx: Ctx, user: CurrentUser, body: ModelConfigBody) -> dict[str, Any]:
     authorize_change(ctx, user, "create", "ModelConfig", body.namespace, body.name)
     stored = await _write(ctx, body, None)
     changed(ctx, user, "create", "ModelConfig", body.namespace, body.name)
@@ -119,7 +124,7 @@ async def create_modelconfig(ctx: Ctx, user: CurrentUser, body: ModelConfigInput
 
 @router.put("/{namespace}/{name}")
 async def update_modelconfig(
-    ctx: Ctx, user: CurrentUser, namespace: NamespacePath, name: NamePath, body: ModelConfigInput
+    ctx: Ctx, user: CurrentUser, namespace: NamespacePath, name: NamePath, body: ModelConfigBody
 ) -> dict[str, Any]:
     authorize_change(ctx, user, "update", "ModelConfig", namespace, name)
     stored = await _write(ctx, body, (namespace, name))
