@@ -7,7 +7,9 @@ in-memory bookkeeping that makes reconciles cheap and correct:
   cluster only when that set changes, or on the first reconcile after a start);
 - `pending`: the resourceVersion of our last status write per object, so a reconcile
   waits (briefly) for the cache to show it instead of acting on an older read;
-- `sunk`: a fingerprint of the last record handed to the sink per object.
+- `sunk`: a fingerprint of the last record handed to the sink per object;
+- `owned`: the live objects Bosun owns, as the watches show them (compact JSON), so an
+  apply that would change nothing is skipped (owned.py).
 
 `write_status` also posts the Kubernetes Events of the condition transitions it wrote
 (events.py), so every reconciler gets them by writing its status.
@@ -65,6 +67,7 @@ class Controller:
     applied: dict[QueueKey, set[ObjKey]] = field(default_factory=dict)
     pending: dict[QueueKey, tuple[str, float]] = field(default_factory=dict)
     sunk: dict[QueueKey, str] = field(default_factory=dict)
+    owned: dict[ObjKey, bytes] = field(default_factory=dict)  # fed by the watches
     discovery_failures: dict[QueueKey, int] = field(default_factory=dict)
     discovering: set[QueueKey] = field(default_factory=set)  # discovery loop scheduled
     inventory: dict[str, set[ObjKey]] | None = None  # owned objects by owner uid (owned.py)

@@ -30,7 +30,7 @@ import kopf
 
 from bosun.controller.kube.context import Controller
 from bosun.controller.kube.index import BOSUN_KINDS, owners, secret_hashes
-from bosun.controller.kube.owned import MANAGED_BY
+from bosun.controller.kube.owned import MANAGED_BY, observe
 from bosun.controller.kube.status import DeploymentState
 from bosun.controller.kube.workqueue import QueueKey
 
@@ -128,6 +128,7 @@ class Triggers:
         meta = body.get("metadata") or {}
         key: QueueKey = (kind, str(meta.get("namespace")), str(meta.get("name")))
         found = owners(body)
+        observe(self.ctl, body, event.get("type") == "DELETED" or not found)  # for owned.py
         if found:
             content = [content, _owned_content(body) if kind == "Service" else None]
             content.append([meta.get("labels"), meta.get("annotations"), found])
@@ -149,8 +150,10 @@ class Triggers:
         """A ServiceAccount, Role or RoleBinding labelled managed-by=bosun: undo its drift."""
         meta = body.get("metadata") or {}
         key: QueueKey = (str(body.get("kind")), str(meta.get("namespace")), str(meta.get("name")))
+        found = owners(body)
+        observe(self.ctl, body, event.get("type") == "DELETED" or not found)
         if self._changed(key, event, _owned_content(body)):
-            self._requeue_owners(key, event, owners(body))
+            self._requeue_owners(key, event, found)
 
     async def on_secret(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
         self._core("Secret", event, body, secret_hashes(body))
