@@ -168,7 +168,9 @@ class HttpToolSpec(WireModel):
     )
     headers: list[HttpHeader] = Field(default_factory=list)
     body: str | None = Field(
-        default=None, description="Body template: {name} is replaced by the value as is."
+        default=None,
+        description="Body template: {name} is replaced by the value, JSON-escaped when the "
+        "content type is JSON (so it can sit inside a JSON string), else as is.",
     )
     content_type: str | None = Field(
         default=None, description="Content-Type of a templated body (default application/json)."

@@ -21,6 +21,7 @@ from pydantic_ai.toolsets import AbstractToolset
 
 from bosun.api.config import AgentConfig, McpServerSettings
 from bosun.runtime.deps import TurnDeps
+from bosun.runtime.http_tool import http_toolset
 from bosun.runtime.memory import MemoryService, build_memory
 from bosun.runtime.models import ModelConfigError, build_model
 from bosun.runtime.skills import build_skills
@@ -132,6 +133,12 @@ def build_engine(config: AgentConfig, *, data_dir: Path | None = None) -> Engine
     if remote is not None:
         toolsets.append(
             TruncatingToolset(remote_agent_toolset(remote), max_chars=limits.max_tool_output_chars)
+        )
+    if config.http_tools:  # kagent.dev/v1alpha1 Tools of type http (runtime/http_tool.py)
+        toolsets.append(
+            TruncatingToolset(
+                http_toolset(config.http_tools), max_chars=limits.max_tool_output_chars
+            )
         )
     toolsets.append(ask_user_toolset())
     toolsets.append(HandoffToolset())  # only when a Swarm team asks, for that turn
