@@ -170,7 +170,6 @@ def create_app(
     config = config or AgentConfig.load(config_dir)
     card = load_card(config_dir, config)
     runtime = Runtime(config, card, data_dir=data_dir, own_process=own_process)
-    telemetry.watch_agent(config)
     fixed_url = public_url or None
 
     async def agent_card(request: Request) -> Response:

@@ -1,11 +1,11 @@
 """Prometheus metrics of `bosun agent`: LLM calls (GenAI conventions) and tool calls.
 
-Served at /metrics by `bosun.runtime.app`. The numbers come from the spans pydantic-ai
-already makes for every LLM call (`chat <model>`, with gen_ai.* attributes) and tool call
-(`execute_tool <name>`): `SpanMetrics` is a span processor that turns each finished span
-into observations, so the engine needs no hooks of its own. runtime/telemetry.py adds it
-to the tracer provider pydantic-ai reports to (a private one when OTLP export is off, so
-that the a2a-sdk's own spans are not made just for metrics).
+Served at /metrics by `bosun.runtime.app`. The numbers come from the turn itself
+(`bosun.runtime.turn_meter`, fed by `turn.run_turn` with each LLM response and each tool
+call's start and result), not from spans: pydantic-ai's OpenTelemetry instrumentation
+cost a turn ~8 % of its CPU and the process the OpenTelemetry SDK, for numbers the turn
+already has. Labels follow the GenAI conventions (operation `chat`, provider, request
+model).
 
 Importing this module imports prometheus_client (~70 ms): `bosun agent` does it in the
 background after the engine is up, never on the path that serves the card or /readyz.
@@ -13,9 +13,6 @@ Names and buckets: bosun.telemetry.names (docs/observability.md).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from typing import Any
 
 from prometheus_client import Counter, Histogram
 
@@ -50,13 +47,12 @@ TOOL_DURATION = Histogram(
     registry=REGISTRY,
 )
 
-DEFERRAL_ATTR = "pydantic_ai.tool.deferral.name"  # set on a call that paused, not ran
 BUILTIN = "builtin"  # the ask_user tool
 UNKNOWN = "unknown"  # a tool of an MCP server shared by several unfiltered servers
 
 
 class AgentTools:
-    """Which server a tool name belongs to, from config.json (the spans do not say)."""
+    """The agent's labels, and which server a tool name belongs to (from config.json)."""
 
     def __init__(self, config: AgentConfig) -> None:
         namespace, _, name = config.name.rpartition("/")
@@ -81,12 +77,11 @@ class AgentTools:
 _tools: dict[str, tuple[AgentConfig, AgentTools]] = {}  # agent name -> config, its tools
 
 
-def _agent(key: str, configs: Mapping[str, AgentConfig]) -> AgentTools | None:
-    config = configs.get(key)
-    if config is None:
-        return None
+def agent_tools(config: AgentConfig) -> AgentTools:
+    """The labels of `config`'s agent (built once per config object)."""
+    key = config.name
     known = _tools.get(key)
-    if known is None or known[0] is not config:  # first span, or the agent was re-created
+    if known is None or known[0] is not config:  # first call, or the agent was re-created
         known = _tools[key] = (config, AgentTools(config))
     return known[1]
 
@@ -97,39 +92,30 @@ _tool_calls = Children(TOOL_CALLS)
 _tool_duration = Children(TOOL_DURATION)
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) else None
+def observe_llm_call(
+    config: AgentConfig,
+    *,
+    provider: str,
+    model: str,
+    seconds: float,
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    error_type: str = "",
+) -> None:
+    """One LLM round trip of the agent (runtime/turn_meter.py)."""
+    agent = agent_tools(config)
+    base = ("chat", provider, model, agent.name, agent.namespace)
+    _duration.get(*base, error_type).observe(max(0.0, seconds))
+    if input_tokens is not None:
+        _tokens.get(*base, "input").observe(input_tokens)
+    if output_tokens is not None:
+        _tokens.get(*base, "output").observe(output_tokens)
 
 
-def observe_span(span: Any, configs: Mapping[str, AgentConfig]) -> None:
-    """Record what one finished span says (LLM call or tool call); ignore other spans.
-    `configs`: the agents of this process by pydantic-ai agent name (runtime/telemetry.py)."""
-    attrs = span.attributes or {}
-    operation = attrs.get("gen_ai.operation.name")
-    if operation not in ("chat", "text_completion", "generate_content", "execute_tool"):
-        return
-    agent = _agent(str(attrs.get("gen_ai.agent.name", "")), configs)
-    namespace, name = (agent.namespace, agent.name) if agent else ("", "")
-    seconds = max(0.0, ((span.end_time or 0) - (span.start_time or 0)) / 1e9)
-    failed = span.status is not None and span.status.status_code.name == "ERROR"
-    if operation == "execute_tool":
-        if attrs.get(DEFERRAL_ATTR):
-            return  # paused for approval or an answer: it runs (and counts) when resumed
-        tool = str(attrs.get("gen_ai.tool.name", ""))
-        server = agent.server_of(tool) if agent else UNKNOWN
-        labels = (name, namespace, server, tool, "error" if failed else "success")
-        _tool_calls.get(*labels).inc()
-        _tool_duration.get(*labels).observe(seconds)
-        return
-    provider = str(attrs.get("gen_ai.provider.name") or attrs.get("gen_ai.system") or "")
-    model = str(attrs.get("gen_ai.request.model") or attrs.get("gen_ai.response.model") or "")
-    base = (str(operation), provider, model, name, namespace)
-    error_type = str(attrs.get("error.type") or ("error" if failed else ""))
-    _duration.get(*base, error_type).observe(seconds)
-    for key, token_type in (
-        ("gen_ai.usage.input_tokens", "input"),
-        ("gen_ai.usage.output_tokens", "output"),
-    ):
-        count = _int(attrs.get(key))
-        if count is not None:
-            _tokens.get(*base, token_type).observe(count)
+def observe_tool_call(config: AgentConfig, *, tool: str, seconds: float, failed: bool) -> None:
+    """One tool call that ran (a call paused for approval counts when it runs)."""
+    agent = agent_tools(config)
+    outcome = "error" if failed else "success"
+    labels = (agent.name, agent.namespace, agent.server_of(tool), tool, outcome)
+    _tool_calls.get(*labels).inc()
+    _tool_duration.get(*labels).observe(max(0.0, seconds))

@@ -23,6 +23,7 @@ from pydantic_ai.messages import (
     ModelResponse,
     PartDeltaEvent,
     PartStartEvent,
+    RetryPromptPart,
     TextPart,
     TextPartDelta,
     ToolCallPart,
@@ -33,6 +34,7 @@ from pydantic_ai.usage import RunUsage, UsageLimits
 
 from bosun.runtime.deps import TurnDeps
 from bosun.runtime.engine import Engine
+from bosun.runtime.turn_meter import TurnMeter, meter_for
 
 ToolStatus = Literal["success", "error", "denied"]
 
@@ -142,30 +144,40 @@ async def run_turn(
     """Run the agent until it answers or pauses. Raises the engine's errors unchanged."""
     agent = engine.agent
     limits = UsageLimits(request_limit=engine.limits.max_llm_calls)
+    meter = meter_for(engine.config, agent.model)  # Prometheus metrics (turn_meter.py)
     if prompt is not None:
         history = close_open_calls(history)
-    async with agent.iter(
-        prompt,
-        message_history=list(history) or None,
-        deferred_tool_results=deferred,
-        deps=deps,
-        usage_limits=limits,
-    ) as run:
-        async for node in run:
-            if Agent.is_model_request_node(node):
-                if engine.stream:
+    try:
+        async with agent.iter(
+            prompt,
+            message_history=list(history) or None,
+            deferred_tool_results=deferred,
+            deps=deps,
+            usage_limits=limits,
+        ) as run:
+            async for node in run:
+                if Agent.is_model_request_node(node):
+                    if meter is not None:
+                        meter.model_request()
+                    if engine.stream:
+                        async with node.stream(run.ctx) as events:
+                            async for event in events:
+                                await _model_event(event, sink)
+                elif Agent.is_call_tools_node(node):
+                    response = node.model_response
+                    if meter is not None:
+                        meter.model_response(response)
+                    text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
+                    if text and response.tool_calls:
+                        await sink.model_text(text)
                     async with node.stream(run.ctx) as events:
                         async for event in events:
-                            await _model_event(event, sink)
-            elif Agent.is_call_tools_node(node):
-                response = node.model_response
-                text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
-                if text and response.tool_calls:
-                    await sink.model_text(text)
-                async with node.stream(run.ctx) as events:
-                    async for event in events:
-                        await _tool_event(event, sink)
-        result = run.result
+                            await _tool_event(event, sink, meter)
+            result = run.result
+    except Exception as exc:
+        if meter is not None:
+            meter.failed(exc)
+        raise
     assert result is not None  # iter() completed without an exception
     return TurnResult(output=result.output, new_messages=result.new_messages(), usage=result.usage)
 
@@ -180,16 +192,21 @@ async def _model_event(event: Any, sink: TurnSink) -> None:
         await sink.text_delta(text)
 
 
-async def _tool_event(event: Any, sink: TurnSink) -> None:
+async def _tool_event(event: Any, sink: TurnSink, meter: TurnMeter | None) -> None:
     if isinstance(event, FunctionToolCallEvent):
         part = event.part
+        if meter is not None:
+            meter.tool_started(part.tool_call_id)
         await sink.tool_call(part.tool_call_id, part.tool_name, arguments_of(part))
     elif isinstance(event, FunctionToolResultEvent):
         result = event.part
         if isinstance(result, ToolReturnPart):
-            await sink.tool_result(
-                result.tool_call_id, result.tool_name, _status(result), _content(result)
-            )
+            status = _status(result)
+            if meter is not None:
+                meter.tool_finished(result.tool_call_id, result.tool_name, status)
+            await sink.tool_result(result.tool_call_id, result.tool_name, status, _content(result))
+        elif isinstance(result, RetryPromptPart) and meter is not None and result.tool_name:
+            meter.tool_finished(result.tool_call_id, result.tool_name, "error")
     elif isinstance(event, DeferredToolRequestsEvent):
         for part in [*event.requests.approvals, *event.requests.calls]:
             await sink.tool_pending(part.tool_call_id, part.tool_name, arguments_of(part))
