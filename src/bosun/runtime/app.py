@@ -76,6 +76,12 @@ def release_free_memory() -> None:
     trim(0)
 
 
+def _keep_usage_only() -> None:
+    from bosun.runtime.prices import keep_usage_only
+
+    keep_usage_only()
+
+
 class RestEntry:
     """The HTTP+JSON binding under /v1 (bosun.runtime.bindings), once the service is built."""
 
@@ -118,6 +124,8 @@ class Runtime:
     async def _build(self) -> None:
         try:
             # Import in a thread: the event loop keeps serving the card meanwhile.
+            if self.own_process:  # before the engine's model loads the price table
+                await asyncio.to_thread(_keep_usage_only)
             module = await asyncio.to_thread(importlib.import_module, "bosun.runtime.service")
             self.service = module.build_service(self.config, self.card, data_dir=self.data_dir)
         except Exception as exc:
@@ -164,8 +172,9 @@ def create_app(
     `public_url` replaces the URLs in the card (the address clients use to reach this
     process); without it the card's own URL is used, or, if it has none, the URL the
     card was requested on. `own_process`: the process is this agent's alone (`bosun
-    agent`): once started, re-enable the garbage collector, tuned (`settle_gc`), and
-    release the memory start-up freed (`release_free_memory`).
+    agent`): keep only the usage part of genai-prices' data (`prices.py`); once started,
+    re-enable the garbage collector, tuned (`settle_gc`), and release the memory start-up
+    freed (`release_free_memory`).
     """
     config = config or AgentConfig.load(config_dir)
     card = load_card(config_dir, config)
