@@ -6,7 +6,8 @@ in-memory bookkeeping that makes reconciles cheap and correct:
 - `applied`: which owned objects were applied last for an owner (pruning lists the
   cluster only when that set changes, or on the first reconcile after a start);
 - `pending`: the resourceVersion of our last status write per object, so a reconcile
-  waits (briefly) for the cache to show it instead of acting on an older read;
+  waits (briefly) for the cache to show it instead of acting on an older read; a
+  reconcile that waits is `parked` and queued again by the watch event that shows it;
 - `sunk`: a fingerprint of the last record handed to the sink per object;
 - `owned`: the live objects Bosun owns, as the watches show them (compact JSON), so an
   apply that would change nothing is skipped (owned.py).
@@ -66,6 +67,7 @@ class Controller:
     events: EventRecorder
     applied: dict[QueueKey, set[ObjKey]] = field(default_factory=dict)
     pending: dict[QueueKey, tuple[str, float]] = field(default_factory=dict)
+    parked: set[QueueKey] = field(default_factory=set)  # reconciles waiting for `pending`
     sunk: dict[QueueKey, str] = field(default_factory=dict)
     owned: dict[ObjKey, bytes] = field(default_factory=dict)  # fed by the watches
     discovery_failures: dict[QueueKey, int] = field(default_factory=dict)
@@ -78,6 +80,7 @@ class Controller:
         """Drop what is remembered about an object that is gone."""
         self.applied.pop(key, None)
         self.pending.pop(key, None)
+        self.parked.discard(key)
         self.sunk.pop(key, None)
         self.discovery_failures.pop(key, None)
         self.discovering.discard(key)
@@ -88,6 +91,7 @@ class Controller:
         """Forget bookkeeping that another leader may have invalidated."""
         self.applied.clear()
         self.pending.clear()
+        self.parked.clear()
         self.sunk.clear()
         self.discovery_failures.clear()
         self.discovering.clear()
@@ -100,10 +104,26 @@ class Controller:
             return
         rv, at = pending
         seen = str((body.get("metadata") or {}).get("resourceVersion") or "")
-        if _rv_at_least(seen, rv) or time.monotonic() - at > PENDING_WAIT:
+        waited = time.monotonic() - at
+        if _rv_at_least(seen, rv) or waited > PENDING_WAIT:
             del self.pending[key]
+            self.parked.discard(key)
             return
-        raise Requeue(0.1, f"waiting for the cache to show resourceVersion {rv}")
+        # Not polled: the watch event that shows the write queues the key (`caught_up`);
+        # the delay is only the bound on waiting for it.
+        self.parked.add(key)
+        raise Requeue(PENDING_WAIT - waited + 0.01, f"waiting for the cache to show {rv}")
+
+    def caught_up(self, key: QueueKey, body: Mapping[str, Any]) -> bool:
+        """Whether `body` (just delivered) is the write a parked reconcile waits for."""
+        if key not in self.parked:
+            return False
+        pending = self.pending.get(key)
+        seen = str((body.get("metadata") or {}).get("resourceVersion") or "")
+        if pending is not None and not _rv_at_least(seen, pending[0]):
+            return False
+        self.parked.discard(key)
+        return True
 
     async def write_status(self, body: Mapping[str, Any], desired: Mapping[str, Any]) -> None:
         """Patch `.status` to `desired` if it differs; conditional on the read's version."""

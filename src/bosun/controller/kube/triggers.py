@@ -99,6 +99,8 @@ class Triggers:
         meta = body.get("metadata") or {}
         key: QueueKey = (str(body.get("kind")), str(meta.get("namespace")), str(meta.get("name")))
         self.ctl.cache.update(key[0], event.get("type") == "DELETED", body)
+        if self.ctl.caught_up(key, body):  # a reconcile waited for this (our status write)
+            enqueue(self.ctl, key)
         fingerprint = [
             meta.get("generation"),
             meta.get("labels"),
