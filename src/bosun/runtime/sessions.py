@@ -113,15 +113,31 @@ class Sessions:
             entry.seq = max(entry.seq, int(event["seq"]))
         return list(entry.messages)
 
-    async def _append(self, session_id: str, event: dict[str, Any], *, user_id: str | None) -> None:
+    async def _append(
+        self,
+        session_id: str,
+        event: dict[str, Any],
+        *,
+        user_id: str | None,
+        messages: Sequence[ModelMessage] | None = None,
+    ) -> None:
         entry = self._entry(session_id)
         if not entry.known:
             await self.backend.ensure_session(session_id, agent=self.agent, user_id=user_id)
             entry.known = True
         seq = await self.backend.append_event(session_id, event)
         if seq == entry.seq + 1:  # nobody else wrote in between: update the cache in place
-            self._apply(session_id, entry, event)
+            if messages is not None:  # the event's messages as objects: no need to parse them
+                self._extend(session_id, entry, messages)
+            else:
+                self._apply(session_id, entry, event)
             entry.seq = seq
+
+    def _extend(self, session_id: str, entry: _Cached, messages: Sequence[ModelMessage]) -> None:
+        entry.messages = [*entry.messages, *messages]
+        if self._cache.get(session_id) is entry:  # not dropped meanwhile
+            self._cached_messages += len(messages)
+            self._trim()
 
     async def append_messages(
         self,
@@ -134,7 +150,7 @@ class Sessions:
         if not messages:
             return
         event = {"kind": "messages", "task_id": task_id, "messages": dump_messages(messages)}
-        await self._append(session_id, event, user_id=user_id)
+        await self._append(session_id, event, user_id=user_id, messages=messages)
 
     async def append_event(
         self, session_id: str, event: dict[str, Any], *, user_id: str | None = None
