@@ -11,11 +11,14 @@ control plane over HTTP. Map (one concept per module):
 - executor     the a2a-sdk AgentExecutor: engine events -> A2A task updates (the seam)
 - protocol     Bosun's A2A DataPart/metadata formats (tool calls, approvals, usage)
 - turn         one turn of the engine loop, reported to a sink
+- turn_meter   the turn's LLM and tool calls as Prometheus observations (metrics)
 - pending      calls waiting for the user and resolving them from the user's answer
 - engine       the pydantic-ai Agent built from config.json
 - models       config.json model settings -> engine model (the only provider switch)
 - openai_params  OpenAI chat requests without the SDK's no-op parameter transform
-- toolsets/    MCP servers, approval, remote agents, ask_user, timeout, truncation
+- prices       genai-prices' usage extractors without its price table (`bosun agent`)
+- toolsets/    MCP servers (mcp_client: the SDK's client without its server side),
+               approval, remote agents, ask_user, timeout, truncation
 - sessions     contextId -> history, from events in a store (store/: SQLite, control plane)
 - taskstore    the a2a-sdk TaskStore, persisted through the same store (interrupted tasks fail)
 - compaction   summarising older turns of long sessions
