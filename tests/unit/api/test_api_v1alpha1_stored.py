@@ -84,3 +84,38 @@ def test_plain_v1alpha2_bodies_are_left_alone() -> None:
 )
 def test_an_unreadable_http_tools_annotation_carries_no_tools(annotation: str) -> None:
     assert http_tools_of({HTTP_TOOLS: annotation}) == []
+
+
+HEADER = {"name": "A", "value": "v"}
+TOOL_CASES = {
+    "kubernetes": {"type": "kubernetes"},
+    "http-ok": {"type": "http", "http": {"url": "https://x/{a}", "headers": [HEADER]}},
+    "http-without-block": {"type": "http"},
+    "block-on-kubernetes": {"type": "kubernetes", "http": {"url": "https://x"}},
+    "url-not-http": {"type": "http", "http": {"url": "ftp://x"}},
+    "header-both": {"type": "http", "http": {"url": "http://x", "headers": [
+        {**HEADER, "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}},
+    "header-neither": {"type": "http", "http": {"url": "http://x", "headers": [{"name": "A"}]}},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(TOOL_CASES))
+def test_tool_cel_rules_agree_with_python_validation(case: str) -> None:
+    from pydantic import ValidationError
+    from test_api_crd import apply_defaults, failed_rules
+
+    obj = {
+        "apiVersion": "kagent.dev/v1alpha1",
+        "kind": "Tool",
+        "metadata": {"name": "t"},
+        "spec": TOOL_CASES[case],
+    }
+    try:
+        Tool.model_validate(obj)
+        python_ok = True
+    except ValidationError:
+        python_ok = False
+    schema = crd(Tool)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    failures = failed_rules(schema, apply_defaults(schema, copy.deepcopy(obj)))
+    assert (failures == []) == python_ok, f"python ok={python_ok}, CEL failures={failures}"
+    assert python_ok == (case in ("kubernetes", "http-ok", "http-without-block"))
