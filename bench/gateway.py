@@ -72,7 +72,11 @@ async def run_rate(
     async def one() -> None:
         nonlocal failures
         started = time.perf_counter()
-        response = await client.post(url, json=body, headers=headers)
+        try:
+            response = await client.post(url, json=body, headers=headers)
+        except httpx.HTTPError:
+            failures += 1
+            return
         if response.status_code != 200:
             failures += 1
             return

@@ -7,7 +7,7 @@ from the server's authentication. The gateway never imports the server.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -61,6 +61,28 @@ class AgentIdentity:
     namespace: str
     agent: str | None = None  # known from a per-agent token (local mode)
     service_account: str | None = None  # known from a ServiceAccount token (cluster mode)
+
+
+class ProviderResponse(Protocol):
+    """A provider's answer, read as it arrives."""
+
+    status_code: int
+    headers: Mapping[str, str]
+
+    def aiter_raw(self) -> AsyncIterator[bytes]: ...
+    async def aread(self) -> bytes: ...
+    async def aclose(self) -> None: ...
+
+
+class Send(Protocol):
+    """The pooled HTTP client to providers (the server hands in the A2A proxy's aiohttp
+    pools, server/upstream.py: httpx's pool bookkeeping grows with the queue of waiting
+    requests, so a burst left the gateway saturated at 120 requests/s). Raises
+    httpx.HTTPError subclasses."""
+
+    async def __call__(
+        self, method: str, url: str, *, headers: Mapping[str, str], body: bytes, stream: bool
+    ) -> ProviderResponse: ...
 
 
 Identify = Callable[[Request], Awaitable[AgentIdentity]]

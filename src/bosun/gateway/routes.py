@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -43,7 +44,14 @@ from bosun.gateway.policy import (
     limit_decision,
     model_decision,
 )
-from bosun.gateway.ports import AgentIdentity, Counters, Identify, MeteredRequest
+from bosun.gateway.ports import (
+    AgentIdentity,
+    Counters,
+    Identify,
+    MeteredRequest,
+    ProviderResponse,
+    Send,
+)
 from bosun.gateway.upstream import Api, Upstream, upstream_for
 
 log = logging.getLogger(__name__)
@@ -119,7 +127,7 @@ class Gateway:
         counters: Counters,
         meter: MeterWriter,
         identify: Identify,
-        http: httpx.AsyncClient,
+        send: Send,
         clock: Callable[[], float] = time.time,
         cache_seconds: float = 5.0,
     ) -> None:
@@ -128,7 +136,7 @@ class Gateway:
         self.counters = counters
         self.meter = meter
         self.identify = identify
-        self.http = http
+        self.send = send
         self.clock = clock
         self._targets = _Ttl(cache_seconds)
 
@@ -172,11 +180,11 @@ class Gateway:
         headers = {k: v for k in _FORWARD if (v := request.headers.get(k))}
         headers["content-type"] = "application/json"
         headers.update(upstream.headers)
-        outgoing = self.http.build_request(
-            "POST", upstream.url, headers=headers, content=json.dumps(body).encode()
-        )
         try:
-            response = await self.http.send(outgoing, stream=True)
+            response = await self.send(
+                "POST", upstream.url, headers=headers, body=json.dumps(body).encode(),
+                stream=streamed,
+            )  # fmt: skip
         except httpx.HTTPError as exc:
             call.done(502, Tokens())
             why = f"the provider of {namespace}/{modelconfig} is unreachable: {type(exc).__name__}"
@@ -250,13 +258,15 @@ class Gateway:
         return str(value).strip()
 
     async def _check_limits(self, limits: list[AppliedLimit], now: float) -> None:
-        used: list[tuple[AppliedLimit, Usage]] = []
-        for limit in limits:
-            total = await self.counters.add(
+        # Together, so that the counter store can write them in one transaction.
+        totals = await asyncio.gather(*(
+            self.counters.add(
                 limit.key, limit.subject, limit.window.seconds, limit.window.start,
                 requests=1 if limit.requests is not None else 0,
-            )  # fmt: skip
-            used.append((limit, total))
+            )
+            for limit in limits
+        ))  # fmt: skip
+        used: list[tuple[AppliedLimit, Usage]] = list(zip(limits, totals, strict=True))
         decision = limit_decision(used, now)
         if not decision.allowed:
             raise GatewayError.of(decision)
@@ -276,7 +286,7 @@ class _Call:
     started: float
     now: float
 
-    async def stream(self, response: httpx.Response) -> AsyncIterator[bytes]:
+    async def stream(self, response: ProviderResponse) -> AsyncIterator[bytes]:
         meter = StreamMeter(self.upstream.api)
         try:
             async for chunk in response.aiter_raw():

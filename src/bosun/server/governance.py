@@ -119,7 +119,7 @@ async def start_gateway(
         counters=CountersRepo(ctx.db),
         meter=writer,
         identify=_Identify(key, service_accounts),
-        http=ctx.http_streams,
+        send=app.state.upstream.send,
     )
     app.state.gateway = gateway
     try:
