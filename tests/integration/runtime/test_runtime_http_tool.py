@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bosun.api.manifests import load_text
+from bosun.controller.local.envfrom import resolve_env
 from bosun.controller.translate import check_set
 from bosun.controller.translate.interface import AgentOutput
 from bosun.mockllm import MockLLM
@@ -102,14 +103,16 @@ def translated(base: str) -> tuple[dict[str, Any], dict[str, str]]:
     assert result.errors == [], result.errors
     [(_, output)] = [(r, o) for r, o in result.outputs if isinstance(o, AgentOutput)]
     assert output.config is not None
-    secrets = {(c.name, k): v for c in manifests.core for k, v in c.data.items()}
+    data = {(c.kind, c.namespace, c.name): c.data for c in manifests.core}
     [deployment] = [o for o in output.objects if o["kind"] == "Deployment"]
-    env = {}
-    for var in deployment["spec"]["template"]["spec"]["containers"][0]["env"]:
-        ref = (var.get("valueFrom") or {}).get("secretKeyRef")
-        if ref is not None:
-            env[var["name"]] = secrets[(ref["name"], ref["key"])]
-    return json.loads(output.config.to_json()), env
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    # resolved as the local supervisor does it (a kubelet would do the same)
+    env, problems = resolve_env(
+        container, namespace="ops", pod_name="communicator", lookup=lambda *key: data.get(key)
+    )
+    assert problems == []
+    from_secrets = {v["name"] for v in container["env"] if "secretKeyRef" in v.get("valueFrom", {})}
+    return json.loads(output.config.to_json()), {k: env[k] for k in from_secrets}
 
 
 @pytest.fixture
