@@ -29,6 +29,7 @@ from lightkube.types import PatchType
 
 from bosun.api.manifests import RESOURCE_KINDS
 from bosun.api.store import Conflict, NotFound, StoredObject, StoreEvent
+from bosun.api.v1alpha1_convert import convert_stored
 from bosun.server.store_db import InvalidObject
 
 FIELD_MANAGER = "bosun-controlplane"
@@ -58,6 +59,9 @@ def _to_dict(obj: Any) -> dict[str, Any]:
 def _stored(kind: str, obj: Any) -> StoredObject:
     body = _to_dict(obj)
     body.setdefault("kind", kind)
+    # Written as kagent.dev/v1alpha1 (served with strategy None): read as its v1alpha2 form,
+    # as the operator does (docs/v1alpha1.md). Its Tools are not resolved here.
+    body = convert_stored(kind, body) or body
     meta = body.get("metadata") or {}
     return StoredObject(kind, str(meta.get("namespace", "")), str(meta.get("name", "")), body)
 
