@@ -16,8 +16,7 @@ httpcore2 / anyio stack cost ~1.0 ms of CPU per request against ~0.26 ms for aio
 (bench/controller.py, docs/operator.md), and the operator sends thousands of requests
 when many Agents arrive at once.
 
-kopf does the watching; this client does the writing. Both are configured from the same
-`ControllerSettings` (`kopf_login` gives kopf the credentials this client uses).
+The watches (watch.py) stream through the same session (`watch`, one event per line).
 """
 
 from __future__ import annotations
@@ -25,13 +24,12 @@ from __future__ import annotations
 import contextlib
 import json
 import ssl
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 import httpx2
-import kopf
 from lightkube import KubeConfig
 from lightkube.config.client_adapter import user_auth, verify_cluster
 from lightkube.config.models import Cluster, User
@@ -40,6 +38,7 @@ from bosun.api import KINDS
 from bosun.controller.kube.settings import ControllerSettings
 
 Obj = dict[str, Any]
+Objs = list[Obj]  # (a name: inside KubeClient, `list` is the method)
 
 # (apiVersion, kind) -> (plural, namespaced): everything the operator reads or writes.
 RESOURCES: dict[tuple[str, str], tuple[str, bool]] = {
@@ -108,16 +107,6 @@ def kube_config(settings: ControllerSettings) -> KubeConfig:
         user = User(token=settings.api_token) if settings.api_token else None
         return KubeConfig.from_one(cluster=Cluster(server=settings.api_server), user=user)
     return KubeConfig.from_env()
-
-
-def kopf_login(ours: ControllerSettings, **kwargs: Any) -> kopf.ConnectionInfo | None:
-    """Credentials for kopf's watches: the same API server as the client.
-
-    `kwargs` are kopf's login kwargs (they include kopf's own `settings`).
-    """
-    if ours.api_server:
-        return kopf.ConnectionInfo(server=ours.api_server, token=ours.api_token, scheme="Bearer")
-    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
 
 class KubeClient:
@@ -203,6 +192,42 @@ class KubeClient:
         result: Obj = json.loads(raw) if raw else {}
         return result
 
+    async def watch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str,
+        params: Mapping[str, str],
+        read_timeout: float,
+    ) -> AsyncIterator[Obj]:
+        """The events of one watch request (`params` carry resourceVersion, selector and
+        timeoutSeconds), one dict per line, until the server ends the stream."""
+        url = self._base + path_of(api_version, kind, namespace)
+        headers = {"Accept": "application/json"}
+        authorization = await self._authorize(url, unauthorized=False)
+        if authorization:
+            headers["Authorization"] = authorization
+        query = {**params, "watch": "true"}
+        # No total timeout (the server ends the stream); a silent connection is dropped.
+        limit = aiohttp.ClientTimeout(total=None, sock_connect=30.0, sock_read=read_timeout)
+        try:
+            async with self._open().get(
+                url, params=query, headers=headers, timeout=limit
+            ) as response:
+                if response.status >= 400:
+                    if response.status == 401:  # renew the credential for the next watch
+                        await self._authorize(url, unauthorized=True)
+                    raise _error(response.status, await response.read(), response.reason or "")
+                buffer = b""
+                async for chunk in response.content.iter_any():
+                    buffer += chunk
+                    *lines, buffer = buffer.split(b"\n")
+                    for line in lines:
+                        if line.strip():
+                            yield json.loads(line)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise KubeError(0, type(exc).__name__, f"watch of {kind} failed: {exc}") from exc
+
     async def apply(self, obj: Obj) -> Obj:
         """Server-side apply (force): create or update the fields Bosun renders."""
         meta = obj["metadata"]
@@ -263,20 +288,28 @@ class KubeClient:
         self, api_version: str, kind: str, namespace: str, labels: Mapping[str, str]
     ) -> list[Obj]:
         """Objects of a kind in a namespace ("*": all) whose labels match all of `labels`."""
+        selector = ",".join(f"{k}={v}" for k, v in labels.items())
+        items, _ = await self.list_page(api_version, kind, namespace, selector)
+        return items
+
+    async def list_page(
+        self, api_version: str, kind: str, namespace: str, selector: str = ""
+    ) -> tuple[Objs, str]:
+        """All objects matching a label selector, and the list's resourceVersion."""
         path = path_of(api_version, kind, namespace)
-        params: dict[str, str] = {}
-        if labels:
-            params["labelSelector"] = ",".join(f"{k}={v}" for k, v in labels.items())
-        items: list[Obj] = []
+        params: dict[str, str] = {"labelSelector": selector} if selector else {}
+        items: Objs = []
         while True:
             page = await self._request("GET", path, params=params)
             items.extend(page.get("items") or [])
-            cont = (page.get("metadata") or {}).get("continue")
-            if not cont:
+            meta = page.get("metadata") or {}
+            if not meta.get("continue"):
                 break
-            params["continue"] = str(cont)
+            params["continue"] = str(meta["continue"])
         # Items of a list response may omit apiVersion and kind (built-in kinds do).
-        return [{**item, "apiVersion": api_version, "kind": kind} for item in items]
+        for item in items:
+            item["apiVersion"], item["kind"] = api_version, kind
+        return items, str(meta.get("resourceVersion") or "")
 
     async def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> bool:
         """Delete (background propagation); False if it was already gone."""

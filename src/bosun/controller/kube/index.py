@@ -1,4 +1,4 @@
-"""The operator's caches and dependency index, fed by kopf's watch events (no re-listing).
+"""The operator's caches and dependency index, fed by the watches' events (no re-listing).
 
 Kept here, by (namespace, name):
 - the Bosun kinds (BOSUN_KINDS), as raw bodies; an Agent or ModelConfig written as
@@ -9,24 +9,20 @@ Kept here, by (namespace, name):
   reference it (an Agent's ModelConfig, Secrets, ConfigMaps, tool servers, agents used as
   tools; a ModelConfig's Secrets; a server's Secrets and ConfigMaps; a team's members).
 
-Why not kopf indices: kopf blocks all handlers until every object seen at start is indexed,
-and its readiness check is a condition over one toggle per object that wakes every waiter on
-each change: quadratic or worse (a restart with 1000 Agents took 42 s, most of it there).
-Readiness here is linear: `prime` lists each kind once, and the cache is ready when the
-watch has delivered every listed object at least at that resourceVersion (objects deleted
-meanwhile are checked with a GET). Reconciles start only then, so a restart never
-reports "ModelConfig not found" for a ModelConfig that simply was not cached yet.
+Readiness (`ready`): every watch (watch.py) has delivered its first list, so reconciles
+start only with a complete cache and a restart never reports "ModelConfig not found" for
+a ModelConfig that simply was not cached yet. (kopf's indices, used before, blocked all
+handlers on a readiness check that was quadratic in the objects: a restart with 1000
+Agents took 42 s, most of it there.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import copy
 import hashlib
 import logging
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,7 +35,6 @@ from bosun.api.modelconfig import ModelConfig
 from bosun.api.team import AgentTeam
 from bosun.api.v1alpha1 import Tool
 from bosun.controller.kube import legacy
-from bosun.controller.kube.client import KubeClient, KubeError
 from bosun.controller.kube.status import DeploymentState
 from bosun.controller.kube.workqueue import QueueKey
 from bosun.controller.translate import (
@@ -74,7 +69,6 @@ WATCHED: dict[str, str] = {
     "Service": "v1",
     "Deployment": "apps/v1",
 }
-STALL = 2.0  # seconds without progress before checking the still-missing objects directly
 
 
 def secret_hashes(body: Mapping[str, Any]) -> dict[str, str]:
@@ -109,15 +103,6 @@ def references_of(kind: str, body: Mapping[str, Any]) -> set[Ref]:
     return found
 
 
-def _newer_or_same(seen: str, wanted: str) -> bool:
-    if seen == wanted:
-        return True
-    try:
-        return int(seen) >= int(wanted)
-    except ValueError:
-        return False
-
-
 def _key(kind: str, body: Mapping[str, Any]) -> QueueKey:
     meta = body.get("metadata") or {}
     return (kind, str(meta.get("namespace") or ""), str(meta.get("name") or ""))
@@ -135,8 +120,6 @@ class Cache:
         self._deps: dict[Ref, set[QueueKey]] = {}
         self._refs: dict[QueueKey, set[Ref]] = {}
         self._legacy: set[QueueKey] = set()  # bodies carrying v1alpha1 fields (legacy.py)
-        self._seen: dict[QueueKey, str] = {}  # resourceVersion delivered, for readiness
-        self._expected: dict[QueueKey, str] | None = None
         self.ready = asyncio.Event()
 
     # -- writing (from the watch) ----------------------------------------------------------
@@ -147,18 +130,6 @@ class Cache:
             self._forget(key)
         else:
             self._store(key, body)
-        if self.ready.is_set():
-            return
-        rv = str((body.get("metadata") or {}).get("resourceVersion") or "")
-        self._seen[key] = rv
-        expected = self._expected
-        if (
-            expected is not None
-            and key in expected
-            and (deleted or _newer_or_same(rv, expected[key]))
-        ):
-            del expected[key]
-            self._check_ready()
 
     def _store(self, key: QueueKey, body: Mapping[str, Any]) -> None:
         kind, ns, name = key
@@ -230,57 +201,9 @@ class Cache:
 
     # -- readiness -------------------------------------------------------------------------
 
-    def _check_ready(self) -> None:
-        if self._expected is not None and not self._expected:
-            self.ready.set()
-            self._seen.clear()  # only needed until ready
-
-    async def prime(self, client: KubeClient, namespaces: Iterable[str]) -> None:
-        """Learn what exists now (one list per kind); ready once the watch delivered it."""
-        expected: dict[QueueKey, str] = {}
-        for kind, api_version in WATCHED.items():
-            for namespace in list(namespaces) or ["*"]:
-                for obj in await client.list(api_version, kind, namespace, {}):
-                    rv = str(obj["metadata"].get("resourceVersion") or "")
-                    if kind == "Deployment" and not owners(obj):
-                        continue  # not watched (the handler filters these out)
-                    expected[_key(kind, obj)] = rv
-        # Events delivered while listing count too (the awaits above let them in).
-        self._expected = {k: v for k, v in expected.items() if not self._delivered(k, v)}
-        logger.info("cache: waiting for %d objects from the watches", len(self._expected))
-        self._check_ready()
-
-    def _delivered(self, key: QueueKey, rv: str) -> bool:
-        seen = self._seen.get(key)
-        return seen is not None and _newer_or_same(seen, rv)
-
-    async def wait_ready(self, client: KubeClient) -> None:
-        """Wait for readiness; objects still missing after a stall are checked directly
-        (deleted before the watch started: they will never be delivered)."""
-        last, since = -1, time.monotonic()
-        while not self.ready.is_set():
-            assert self._expected is not None
-            if len(self._expected) != last:
-                last, since = len(self._expected), time.monotonic()
-            elif time.monotonic() - since > STALL:
-                logger.info(
-                    "cache: %d objects not delivered after %.0fs, checking them: %s",
-                    len(self._expected),
-                    STALL,
-                    ", ".join("/".join(k) for k in list(self._expected)[:5]),
-                )
-                for key in list(self._expected):
-                    kind, ns, name = key
-                    try:
-                        found = await client.get(WATCHED[kind], kind, ns, name)
-                    except KubeError:
-                        continue
-                    if found is None:
-                        self._expected.pop(key, None)
-                self._check_ready()
-                since = time.monotonic()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.ready.wait(), 0.1)
+    def mark_synced(self) -> None:
+        """Every watch delivered its first list (watch.py): the cache is complete."""
+        self.ready.set()
 
     # -- reading ---------------------------------------------------------------------------
 

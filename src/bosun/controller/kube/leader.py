@@ -1,9 +1,9 @@
 """Leader election with a coordination.k8s.io/v1 Lease, so two replicas are safe.
 
-Chosen over kopf's peering because it needs no extra CRDs (kopf's needs
-KopfPeering/ClusterKopfPeering installed) and because it is *election*: exactly one holder,
-where kopf's peering only pauses lower-priority peers. Every replica runs kopf (watches and
-indices stay warm, keys keep being queued); only the Lease holder's work queues run.
+Chosen over kopf's peering (when kopf ran the watches) because it needs no extra CRDs and
+because it is *election*: exactly one holder, where kopf's peering only pauses
+lower-priority peers. Every replica runs the watches (caches stay warm, keys keep being
+queued); only the Lease holder's work queues run.
 
 The algorithm is client-go's: a holder renews every `lease_renew_interval`; a candidate
 takes the Lease over when its record has not changed for `lease_duration` seconds of the

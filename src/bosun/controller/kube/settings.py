@@ -53,9 +53,9 @@ class ControllerSettings:
     identity: str = field(default_factory=lambda: f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
 
     handle_signals: bool = False
-    """Let kopf install SIGINT/SIGTERM handlers (only when the operator runs alone)."""
+    """SIGINT/SIGTERM stop the operator (only when it runs alone in its process)."""
     watch_timeout: float = 300.0
-    """Server-side timeout of each watch request (kopf then re-watches from where it was)."""
+    """Server-side timeout of each watch request (then re-watched from where it was)."""
 
     @classmethod
     def from_env(

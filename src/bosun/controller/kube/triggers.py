@@ -1,4 +1,4 @@
-"""kopf event handlers: update the caches and turn watch events into queued keys.
+"""Watch event handlers (watch.py): update the caches and turn watch events into queued keys.
 
 An event matters when what it changes matters: for Bosun's kinds the spec (generation),
 labels, annotations or deletion, not a status write (ours included, so no hot loop); for
@@ -26,12 +26,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import kopf
-
 from bosun.controller.kube.context import Controller
 from bosun.controller.kube.index import BOSUN_KINDS, owners, secret_hashes
 from bosun.controller.kube.owned import MANAGED_BY, observe
 from bosun.controller.kube.status import DeploymentState
+from bosun.controller.kube.watch import Watches
 from bosun.controller.kube.workqueue import QueueKey
 
 Fingerprint = str
@@ -49,23 +48,20 @@ def enqueue(ctl: Controller, key: QueueKey) -> None:
         ctl.reconciles.add(key)
 
 
-def _owned_by_bosun(body: kopf.Body, **_: Any) -> bool:
+Body = Mapping[str, Any]
+
+
+def _owned_by_bosun(body: Body) -> bool:
     return bool(owners(body))
 
 
-# Watched only to undo drift: (group, version, plural).
-DRIFT_ONLY: list[tuple[str, str, str]] = [
-    ("", "v1", "serviceaccounts"),
-    ("rbac.authorization.k8s.io", "v1", "roles"),
-    ("rbac.authorization.k8s.io", "v1", "rolebindings"),
+# Watched only to undo drift: (apiVersion, kind), with the managed-by label as selector.
+DRIFT_ONLY: list[tuple[str, str]] = [
+    ("v1", "ServiceAccount"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
 ]
 MANAGED_BY_SELECTOR = ",".join(f"{k}={v}" for k, v in MANAGED_BY.items())
-
-
-def watch_selectors(settings: kopf.OperatorSettings) -> None:
-    """Server-side label selectors for the drift-only watches (operator.py applies them)."""
-    for group, version, plural in DRIFT_ONLY:
-        settings.watching.label_selectors[group, version, plural] = MANAGED_BY_SELECTOR
 
 
 def _owned_content(body: Mapping[str, Any]) -> Any:
@@ -95,7 +91,7 @@ class Triggers:
         for dependent in self.ctl.cache.dependents_closure([ref]):
             enqueue(self.ctl, dependent)
 
-    async def on_bosun(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_bosun(self, event: Mapping[str, Any], body: Body, **_: Any) -> None:
         meta = body.get("metadata") or {}
         key: QueueKey = (str(body.get("kind")), str(meta.get("namespace")), str(meta.get("name")))
         self.ctl.cache.update(key[0], event.get("type") == "DELETED", body)
@@ -115,7 +111,7 @@ class Triggers:
         if key[0] == "Agent":
             self._member_readiness(key, event, body)
 
-    def _member_readiness(self, key: QueueKey, event: Mapping[str, Any], body: kopf.Body) -> None:
+    def _member_readiness(self, key: QueueKey, event: Mapping[str, Any], body: Body) -> None:
         """An Agent's Ready changed (a status write): its teams show their members' states."""
         conditions = (body.get("status") or {}).get("conditions") or []
         ready: dict[str, Any] = next((c for c in conditions if c.get("type") == "Ready"), {})
@@ -125,7 +121,7 @@ class Triggers:
                 if dependent[0] == "AgentTeam":
                     enqueue(self.ctl, dependent)
 
-    def _core(self, kind: str, event: Mapping[str, Any], body: kopf.Body, content: Any) -> None:
+    def _core(self, kind: str, event: Mapping[str, Any], body: Body, content: Any) -> None:
         self.ctl.cache.update(kind, event.get("type") == "DELETED", body)
         meta = body.get("metadata") or {}
         key: QueueKey = (kind, str(meta.get("namespace")), str(meta.get("name")))
@@ -148,7 +144,7 @@ class Triggers:
         for owner in dict.fromkeys([*before, *found]):
             enqueue(self.ctl, owner)
 
-    async def on_owned(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_owned(self, event: Mapping[str, Any], body: Body, **_: Any) -> None:
         """A ServiceAccount, Role or RoleBinding labelled managed-by=bosun: undo its drift."""
         meta = body.get("metadata") or {}
         key: QueueKey = (str(body.get("kind")), str(meta.get("namespace")), str(meta.get("name")))
@@ -157,43 +153,25 @@ class Triggers:
         if self._changed(key, event, _owned_content(body)):
             self._requeue_owners(key, event, found)
 
-    async def on_secret(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_secret(self, event: Mapping[str, Any], body: Body, **_: Any) -> None:
         self._core("Secret", event, body, secret_hashes(body))
 
-    async def on_configmap(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_configmap(self, event: Mapping[str, Any], body: Body, **_: Any) -> None:
         self._core("ConfigMap", event, body, body.get("data"))
 
-    async def on_service(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_service(self, event: Mapping[str, Any], body: Body, **_: Any) -> None:
         self._core("Service", event, body, (body.get("spec") or {}).get("ports"))
 
-    async def on_deployment(self, event: Mapping[str, Any], body: kopf.Body, **_: Any) -> None:
+    async def on_deployment(self, event: Mapping[str, Any], body: Body, **_: Any) -> None:
         state = DeploymentState.from_body(body)
         self._core("Deployment", event, body, state.__dict__)
 
-    def register(self, registry: kopf.OperatorRegistry) -> None:
+    def register(self, watches: Watches) -> None:
         for model, _ in BOSUN_KINDS.values():
-            info = model.info
-            kopf.on.event(
-                info.group, info.version, info.plural, id=f"bosun-{info.plural}", registry=registry
-            )(self.on_bosun)
-        kopf.on.event("v1", "secrets", id="bosun-secrets", registry=registry)(self.on_secret)
-        kopf.on.event("v1", "configmaps", id="bosun-configmaps", registry=registry)(
-            self.on_configmap
-        )
-        kopf.on.event("v1", "services", id="bosun-services", registry=registry)(self.on_service)
-        kopf.on.event(
-            "apps",
-            "v1",
-            "deployments",
-            id="bosun-deployments",
-            registry=registry,
-            when=_owned_by_bosun,
-        )(self.on_deployment)
-        for group, version, plural in DRIFT_ONLY:
-            kopf.on.event(
-                group=group,
-                version=version,
-                plural=plural,
-                id=f"bosun-owned-{plural}",
-                registry=registry,
-            )(self.on_owned)
+            watches.on_event(model.info.api_version, model.info.kind, self.on_bosun)
+        watches.on_event("v1", "Secret", self.on_secret)
+        watches.on_event("v1", "ConfigMap", self.on_configmap)
+        watches.on_event("v1", "Service", self.on_service)
+        watches.on_event("apps/v1", "Deployment", self.on_deployment, when=_owned_by_bosun)
+        for api_version, kind in DRIFT_ONLY:
+            watches.on_event(api_version, kind, self.on_owned, label_selector=MANAGED_BY_SELECTOR)

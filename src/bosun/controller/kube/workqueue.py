@@ -1,8 +1,8 @@
 """A work queue of object keys, as controller-runtime has: level-triggered reconciles.
 
-kopf's event handlers only *enqueue* keys (kind, namespace, name); workers pop a key and
-reconcile the object from the caches as it is now. This gives what the operator needs and
-per-event handlers do not:
+The watch event handlers (triggers.py) only *enqueue* keys (kind, namespace, name);
+workers pop a key and reconcile the object from the caches as it is now. This gives what
+the operator needs and per-event handlers do not:
 
 - one reconcile per key at a time, and a key queued many times runs once (deduplicated);
   a key that changes while it is being reconciled runs once more afterwards;
