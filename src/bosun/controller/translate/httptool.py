@@ -25,6 +25,15 @@ from bosun.controller.translate.wiring import PodWiring, secret_key_hash
 Ref = tuple[str, str, str]
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
 JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
+RESERVED = frozenset(
+    {"ask_user", "save_memory", "load_memory", "list_skills", "load_skill", "read_skill_file"}
+)
+"""Tools every agent may have (runtime/toolsets): an HTTP tool cannot take their names."""
+
+
+def llm_tool_name(name: str) -> str:
+    """A Tool's name as the LLM sees it: models accept [A-Za-z0-9_-]{1,64} only."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
 
 
 def tool_references(tool: Tool) -> set[Ref]:
@@ -70,6 +79,13 @@ def build_http_tools(
     out: list[HttpToolSettings] = []
     for i, ref in enumerate(http_tools_of(agent.metadata.annotations)):
         where = f"spec.tools ({ref.name})"
+        name = llm_tool_name(ref.name)
+        if name in RESERVED or name.startswith("transfer_to_"):
+            errors.add(where, f'Tool "{ref.namespace}/{ref.name}": {name} is a built-in tool name')
+            continue
+        if any(t.name == name for t in out):
+            errors.add(where, f"two http Tools are both {name!r} to the model")
+            continue
         unknown = unknown_placeholders(ref.http, ref.parameters)
         if unknown:
             errors.add(
@@ -102,7 +118,7 @@ def build_http_tools(
                 from_env[header.name] = var
         out.append(
             HttpToolSettings(
-                name=ref.name,
+                name=name,
                 ref=f"{ref.namespace}/{ref.name}",
                 description=ref.description,
                 parameters=parameters_schema(ref.parameters),
