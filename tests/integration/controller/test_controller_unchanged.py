@@ -16,6 +16,7 @@ from controller_harness import (
 
 NS = "unchanged"
 DEPLOYMENTS = "apps/v1/deployments"
+AGENTS = "kagent.dev/v1alpha2/agents"
 MODEL = {
     "apiVersion": "kagent.dev/v1alpha2",
     "kind": "ModelConfig",
@@ -70,3 +71,26 @@ async def test_restart_applies_only_what_drifted_while_down(cluster: Cluster) ->
         assert applies(cluster, since) == [f"/apis/apps/v1/namespaces/{NS}/deployments/a"]
     finally:
         await stop_operator(second)
+
+
+async def test_agent_applied_before_its_model_is_accepted_with_one_status_write(
+    cluster: Cluster,
+) -> None:
+    op = await start_operator(operator_settings(cluster.url), RecordingSink())
+    try:
+        since = len(list(cluster.emulator))
+        await cluster.apply(agent("early"))
+        await cluster.apply(MODEL)
+        await eventually(
+            lambda: cluster.condition(AGENTS, NS, "early", "Accepted")["status"] == "True"
+        )
+        await op.idle()
+        requests = list(cluster.emulator)[since:]
+        writes = [r for r in requests if r.url.path.endswith("/agents/early/status")]
+        assert len(writes) == 1, "one status write: Accepted, and Ready from the applied Deployment"
+        ready = cluster.condition(AGENTS, NS, "early", "Ready")
+        assert ready["reason"] == "DeploymentNotReady"
+        events = [r for r in requests if r.url.path.endswith("/events")]
+        assert events == [], "no Warning for a ModelConfig that was on its way"
+    finally:
+        await stop_operator(op)

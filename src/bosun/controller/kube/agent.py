@@ -5,7 +5,10 @@ field path and rule, as the CRD's CEL would say it), when the translator rejects
 (TranslationFailed: e.g. `spec.declarative.modelConfig: ModelConfig "ns/x" not found`) or
 when the API server refuses an object (ApplyFailed). Objects of the last good translation
 stay in place while an Agent is not accepted, so a typo never takes a working agent down.
-Ready comes from the agent's Deployment (available replicas of its current generation).
+Ready comes from the agent's Deployment (available replicas of its current generation),
+as the apply just answered it when it was applied, else from the cache. A new Agent whose
+references are not cached yet (applied in the same batch as its ModelConfig) waits for
+them once, up to DEFER seconds, before it is reported: one status write, no Warning.
 """
 
 from __future__ import annotations
@@ -20,11 +23,18 @@ from pydantic import ValidationError
 from bosun.api.agent import Agent
 from bosun.api.manifests import problems_from_validation
 from bosun.controller.kube.client import KubeError
-from bosun.controller.kube.context import Controller
+from bosun.controller.kube.context import Controller, ObjKey
 from bosun.controller.kube.gather import gather
 from bosun.controller.kube.owned import apply_owned
 from bosun.controller.kube.sink import AgentRecord
-from bosun.controller.kube.status import ACCEPTED, Cond, build_status, ready_condition
+from bosun.controller.kube.status import (
+    ACCEPTED,
+    Cond,
+    DeploymentState,
+    build_status,
+    ready_condition,
+)
+from bosun.controller.kube.workqueue import Requeue
 from bosun.controller.translate import (
     AgentOutput,
     TranslationFailed,
@@ -33,6 +43,8 @@ from bosun.controller.translate import (
 )
 
 logger = logging.getLogger(__name__)
+
+DEFER = 1.0  # seconds a new Agent waits for a missing reference before reporting it
 
 
 def invalid_spec_message(exc: ValidationError) -> str:
@@ -49,6 +61,22 @@ def _deployment_name(output: AgentOutput | None, name: str) -> str:
         if obj.get("kind") == "Deployment":
             return str(obj["metadata"]["name"])
     return name
+
+
+def _deployment(
+    ctl: Controller, namespace: str, name: str, answers: dict[ObjKey, dict[str, Any]]
+) -> DeploymentState | None:
+    """The Deployment as the apply just answered it, else as the cache has it (so a new
+    Agent's first status says "0/1 replicas available", not "not found" and then that)."""
+    answer = answers.get(("apps/v1", "Deployment", namespace, name))
+    if answer is not None:
+        return DeploymentState.from_body(answer)
+    return ctl.cache.deployment(namespace, name)
+
+
+def _young(body: dict[str, Any]) -> bool:
+    """Never reconciled yet (no conditions): its references may still be on their way."""
+    return not (body.get("status") or {}).get("conditions")
 
 
 async def reconcile_agent(ctl: Controller, namespace: str, name: str) -> None:
@@ -73,14 +101,23 @@ async def reconcile_agent(ctl: Controller, namespace: str, name: str) -> None:
         try:
             output = translate_agent(agent, refs, ctl.settings.translate)
         except TranslationFailed as exc:
+            if _young(body) and key not in ctl.deferred:
+                # Applied together with its ModelConfig (kubectl apply -f dir/): the other
+                # object's watch event may come a moment later, and its arrival queues this
+                # Agent again. Wait for that once (at most DEFER) instead of reporting it
+                # missing, writing status, posting a Warning and then undoing all that.
+                ctl.deferred.add(key)
+                raise Requeue(DEFER, f"waiting for references: {exc}") from exc
             accepted = Cond(ACCEPTED, False, "TranslationFailed", str(exc))
         else:
             accepted = _accepted(output)
 
+    ctl.deferred.discard(key)
     apply_error: KubeError | None = None
+    answers: dict[ObjKey, dict[str, Any]] = {}
     if output is not None:
         try:
-            await apply_owned(ctl, body, output.objects)
+            answers = await apply_owned(ctl, body, output.objects)
         except KubeError as exc:
             if exc.status == 0 or exc.status >= 500:
                 raise  # the API server is unwell: retry with backoff, status unchanged
@@ -88,7 +125,8 @@ async def reconcile_agent(ctl: Controller, namespace: str, name: str) -> None:
             accepted = Cond(ACCEPTED, False, "ApplyFailed", f"applying objects failed: {exc}")
 
     deploy_name = _deployment_name(output, name)
-    ready = ready_condition(namespace, deploy_name, ctl.cache.deployment(namespace, deploy_name))
+    deployment = _deployment(ctl, namespace, deploy_name, answers)
+    ready = ready_condition(namespace, deploy_name, deployment)
     status = build_status(body.get("status"), [accepted, ready], generation)
     await ctl.write_status(body, status)
     await _sink(ctl, body, output, accepted)

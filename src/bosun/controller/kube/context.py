@@ -68,6 +68,7 @@ class Controller:
     applied: dict[QueueKey, set[ObjKey]] = field(default_factory=dict)
     pending: dict[QueueKey, tuple[str, float]] = field(default_factory=dict)
     parked: set[QueueKey] = field(default_factory=set)  # reconciles waiting for `pending`
+    deferred: set[QueueKey] = field(default_factory=set)  # new Agents given a moment (agent.py)
     sunk: dict[QueueKey, str] = field(default_factory=dict)
     owned: dict[ObjKey, bytes] = field(default_factory=dict)  # fed by the watches
     discovery_failures: dict[QueueKey, int] = field(default_factory=dict)
@@ -81,6 +82,7 @@ class Controller:
         self.applied.pop(key, None)
         self.pending.pop(key, None)
         self.parked.discard(key)
+        self.deferred.discard(key)
         self.sunk.pop(key, None)
         self.discovery_failures.pop(key, None)
         self.discovering.discard(key)

@@ -144,8 +144,13 @@ def unchanged(ctl: Controller, obj: Obj) -> bool:
     return covers(live, _comparable(obj))
 
 
-async def apply_owned(ctl: Controller, owner: Mapping[str, Any], objects: list[Obj]) -> None:
-    """Apply `objects` for `owner`, then delete its objects that are not among them."""
+async def apply_owned(
+    ctl: Controller, owner: Mapping[str, Any], objects: list[Obj]
+) -> dict[ObjKey, Obj]:
+    """Apply `objects` for `owner`, then delete its objects that are not among them.
+
+    Returns the API server's answers to the applies sent (not to those skipped)."""
+    answers: dict[ObjKey, Obj] = {}
     ordered = sorted(
         (stamped(with_owner(o, owner)) for o in objects),
         key=lambda o: _ORDER.get((o["apiVersion"], o["kind"]), len(_ORDER)),
@@ -154,7 +159,7 @@ async def apply_owned(ctl: Controller, owner: Mapping[str, Any], objects: list[O
         if unchanged(ctl, obj):
             continue
         try:
-            await ctl.client.apply(obj)
+            answers[obj_key(obj)] = await ctl.client.apply(obj)
         except Conflict as exc:
             name = obj["metadata"]["name"]
             raise Requeue(0.5, f"apply conflict on {obj['kind']} {name}") from exc
@@ -168,6 +173,7 @@ async def apply_owned(ctl: Controller, owner: Mapping[str, Any], objects: list[O
         logger.info("%s %s/%s: deleting %s %s (no longer produced)", *key, kind, name)
         await ctl.client.delete(api_version, kind, namespace, name)
     ctl.applied[key] = desired
+    return answers
 
 
 async def inventory(ctl: Controller) -> dict[str, set[ObjKey]]:
