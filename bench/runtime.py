@@ -10,7 +10,12 @@ v0.3 JSON-RPC client requests (kagent speaks v0.3; Bosun serves v1.0 and v0.3):
 - per-turn time of a turn with 3 MCP tool calls (2 LLM round trips), new session each
   turn: median and p90 of 100 turns (after 5 warm-up turns);
 - RSS of the agent process after those turns;
-- 100 concurrent streaming sessions (`message/stream`, same turn): errors, p50/p99.
+- 100 concurrent streaming sessions (`message/stream`, same turn): errors, p50/p99;
+- the agent process's CPU time per measured turn and per concurrent stream (steadier than
+  wall time on a shared machine).
+
+`--rounds N` measures the runtimes N times, in turn (Bosun, kagent, Bosun, ...), and
+prints each figure's median: a change in the machine's load then falls on both.
 
 Both run from compiled bytecode: pip compiled kagent's venv when it installed it; uv does
 not compile Bosun's (and PYTHONDONTWRITEBYTECODE may be set), so Bosun gets a bytecode
@@ -24,7 +29,7 @@ kagent is installed on first use into bench/.venv-kagent (git-ignored) with:
 If that fails, only Bosun's column is printed, with the reason.
 
     uv run python bench/runtime.py [--turns 100] [--concurrency 100] [--starts 3] [--only bosun]
-                                   [--no-bytecode-cache]
+                                   [--rounds 1] [--no-bytecode-cache]
 """
 
 from __future__ import annotations
@@ -402,15 +407,21 @@ async def measure(
                 await process.wait_for_card(http)
                 for _ in range(5):
                     await turn(http, process.url)
+                cpu_before = cpu_seconds(process.popen.pid)
                 times = [await turn(http, process.url) for _ in range(args.turns)]
+                cpu_turns = cpu_seconds(process.popen.pid) - cpu_before
                 figures["turn_p50_ms"] = statistics.median(times) * 1000
                 figures["turn_p90_ms"] = pct(times, 0.9) * 1000
+                figures["turn_cpu_ms"] = cpu_turns / args.turns * 1000
                 figures["rss_mb"] = rss_mb(process.popen.pid)
 
+                cpu_before = cpu_seconds(process.popen.pid)
                 results = await asyncio.gather(
                     *(streaming_turn(http, process.url) for _ in range(args.concurrency)),
                     return_exceptions=True,
                 )
+                cpu_streams = cpu_seconds(process.popen.pid) - cpu_before
+                figures["concurrent_cpu_ms"] = cpu_streams / args.concurrency * 1000
                 ok = [r for r in results if isinstance(r, float)]
                 errors = [r for r in results if not isinstance(r, float)]
                 figures["concurrent_errors"] = len(errors)
@@ -431,10 +442,12 @@ ROWS = [
     ("cold start: CPU until first answer (s)", "first_answer_cpu_s", "{:.2f}"),
     ("turn with 3 tool calls, median (ms)", "turn_p50_ms", "{:.1f}"),
     ("turn with 3 tool calls, p90 (ms)", "turn_p90_ms", "{:.1f}"),
+    ("turn with 3 tool calls, agent CPU (ms)", "turn_cpu_ms", "{:.1f}"),
     ("RSS after the turns (MB)", "rss_mb", "{:.0f}"),
     ("concurrent streams: errors", "concurrent_errors", "{:d}"),
     ("concurrent streams: p50 (ms)", "concurrent_p50_ms", "{:.0f}"),
     ("concurrent streams: p99 (ms)", "concurrent_p99_ms", "{:.0f}"),
+    ("concurrent streams: agent CPU per stream (ms)", "concurrent_cpu_ms", "{:.1f}"),
     ("RSS after the concurrent streams (MB)", "rss_after_concurrency_mb", "{:.0f}"),
 ]
 
@@ -445,6 +458,8 @@ def report(
     print()
     print(
         f"turns: {args.turns}, concurrent streams: {args.concurrency}, cold starts: {args.starts}"
+        + (f", medians of {args.rounds} rounds (runtimes in turn)" if args.rounds > 1 else "")
+        + f"; load average at the end {os.getloadavg()[0]:.2f}"
     )
     print(
         "bytecode: kagent's compiled at install; Bosun's "
@@ -502,11 +517,26 @@ async def run_all(peers: dict[str, str], args: argparse.Namespace) -> None:
             )
     if args.only == "kagent":
         runtimes = runtimes[1:]
-    results = {}
-    for runtime in runtimes:
-        print(f"measuring {runtime.name} ...", flush=True)
-        results[runtime.name] = await measure(runtime, peers, args)
-    report(results, missing, args)
+    rounds: dict[str, list[dict[str, Any]]] = {runtime.name: [] for runtime in runtimes}
+    for number in range(1, args.rounds + 1):
+        for runtime in runtimes:  # in turn, so that a change in the machine's load hits both
+            print(f"round {number}/{args.rounds}: measuring {runtime.name} ...", flush=True)
+            rounds[runtime.name].append(await measure(runtime, peers, args))
+    report({name: median_figures(runs) for name, runs in rounds.items()}, missing, args)
+
+
+def median_figures(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the rounds (errors: the largest count, first error kept)."""
+    figures: dict[str, Any] = {}
+    for key in {key for run in runs for key in run}:
+        values = [run[key] for run in runs if key in run]
+        if key == "first_error":
+            figures[key] = values[0]
+        elif key == "concurrent_errors":
+            figures[key] = max(values)
+        else:
+            figures[key] = statistics.median(values)
+    return figures
 
 
 if __name__ == "__main__":
@@ -516,6 +546,12 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--only", choices=["bosun", "kagent"], default=None)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each runtime this many times, in turn, and print the medians",
+    )
     parser.add_argument(
         "--no-bytecode-cache",
         dest="bytecode_cache",
