@@ -25,12 +25,11 @@ from bosun.api.manifests import problems_from_validation
 from bosun.controller.kube.client import KubeError
 from bosun.controller.kube.context import Controller, ObjKey
 from bosun.controller.kube.gather import gather
-from bosun.controller.kube.owned import apply_owned
+from bosun.controller.kube.owned import apply_owned, deployment_state
 from bosun.controller.kube.sink import AgentRecord
 from bosun.controller.kube.status import (
     ACCEPTED,
     Cond,
-    DeploymentState,
     build_status,
     ready_condition,
 )
@@ -61,17 +60,6 @@ def _deployment_name(output: AgentOutput | None, name: str) -> str:
         if obj.get("kind") == "Deployment":
             return str(obj["metadata"]["name"])
     return name
-
-
-def _deployment(
-    ctl: Controller, namespace: str, name: str, answers: dict[ObjKey, dict[str, Any]]
-) -> DeploymentState | None:
-    """The Deployment as the apply just answered it, else as the cache has it (so a new
-    Agent's first status says "0/1 replicas available", not "not found" and then that)."""
-    answer = answers.get(("apps/v1", "Deployment", namespace, name))
-    if answer is not None:
-        return DeploymentState.from_body(answer)
-    return ctl.cache.deployment(namespace, name)
 
 
 def _young(body: dict[str, Any]) -> bool:
@@ -125,7 +113,7 @@ async def reconcile_agent(ctl: Controller, namespace: str, name: str) -> None:
             accepted = Cond(ACCEPTED, False, "ApplyFailed", f"applying objects failed: {exc}")
 
     deploy_name = _deployment_name(output, name)
-    deployment = _deployment(ctl, namespace, deploy_name, answers)
+    deployment = deployment_state(ctl, namespace, deploy_name, answers)
     ready = ready_condition(namespace, deploy_name, deployment)
     status = build_status(body.get("status"), [accepted, ready], generation)
     await ctl.write_status(body, status)

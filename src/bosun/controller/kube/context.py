@@ -71,6 +71,7 @@ class Controller:
     deferred: set[QueueKey] = field(default_factory=set)  # new Agents given a moment (agent.py)
     sunk: dict[QueueKey, str] = field(default_factory=dict)
     owned: dict[ObjKey, bytes] = field(default_factory=dict)  # fed by the watches
+    applied_rv: dict[ObjKey, str] = field(default_factory=dict)  # our applies' answers
     discovery_failures: dict[QueueKey, int] = field(default_factory=dict)
     discovering: set[QueueKey] = field(default_factory=set)  # discovery loop scheduled
     inventory: dict[str, set[ObjKey]] | None = None  # owned objects by owner uid (owned.py)

@@ -8,14 +8,16 @@ queue (remotemcpserver.py), and rediscovered every interval from there.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 from bosun.api.mcpserver import MCPServer
 from bosun.controller.kube.agent import invalid_spec_message
 from bosun.controller.kube.client import KubeError
-from bosun.controller.kube.context import Controller
+from bosun.controller.kube.context import Controller, ObjKey
 from bosun.controller.kube.gather import gather
-from bosun.controller.kube.owned import apply_owned
+from bosun.controller.kube.owned import apply_owned, deployment_state
 from bosun.controller.kube.status import ACCEPTED, Cond, build_status, ready_condition
 from bosun.controller.translate import (
     MCPServerOutput,
@@ -51,9 +53,10 @@ async def reconcile_mcpserver(ctl: Controller, namespace: str, name: str) -> Non
             accepted = Cond(ACCEPTED, True, "Reconciled", f"MCP server at {output.url}")
 
     apply_error: KubeError | None = None
+    answers: dict[ObjKey, dict[str, Any]] = {}
     if output is not None:
         try:
-            await apply_owned(ctl, body, output.objects)
+            answers = await apply_owned(ctl, body, output.objects)
         except KubeError as exc:
             if exc.status == 0 or exc.status >= 500:
                 raise
@@ -68,7 +71,8 @@ async def reconcile_mcpserver(ctl: Controller, namespace: str, name: str) -> Non
         ),
         name,
     )
-    ready = ready_condition(namespace, deploy_name, ctl.cache.deployment(namespace, deploy_name))
+    deployment = deployment_state(ctl, namespace, deploy_name, answers)
+    ready = ready_condition(namespace, deploy_name, deployment)
     status = build_status(body.get("status"), [accepted, ready], generation)
     await ctl.write_status(body, status)
     if ready.status and accepted.status and key not in ctl.discovering:

@@ -30,6 +30,7 @@ from typing import Any
 from bosun.controller.kube.client import Conflict
 from bosun.controller.kube.context import Controller, ObjKey, key_of
 from bosun.controller.kube.index import secret_hashes
+from bosun.controller.kube.status import DeploymentState
 from bosun.controller.kube.workqueue import Requeue
 
 logger = logging.getLogger(__name__)
@@ -107,13 +108,20 @@ def _comparable(obj: Mapping[str, Any]) -> Obj:
     return out
 
 
-def observe(ctl: Controller, body: Mapping[str, Any], gone: bool) -> None:
-    """Keep (or drop, when `gone` or no longer owned) the live copy of an owned object."""
+def observe(ctl: Controller, body: Mapping[str, Any], gone: bool) -> bool:
+    """Keep (or drop, when `gone` or no longer owned) the live copy of an owned object.
+
+    True when the event is the echo of Bosun's own apply (the resourceVersion its answer
+    carried): the owner need not be reconciled for it (triggers.py)."""
     key = obj_key(body)
+    ours = ctl.applied_rv.pop(key, None)
     if gone:
         ctl.owned.pop(key, None)
-    else:  # compact JSON: a tenth of the memory of the dict, parsed only when compared
-        ctl.owned[key] = json.dumps(_comparable(body), separators=(",", ":")).encode()
+        return False
+    # compact JSON: a fraction of the memory of the dict, parsed only when compared
+    ctl.owned[key] = json.dumps(_comparable(body), separators=(",", ":")).encode()
+    rv = str((body.get("metadata") or {}).get("resourceVersion") or "")
+    return bool(rv) and rv == ours
 
 
 def covers(live: Any, desired: Any) -> bool:
@@ -159,10 +167,14 @@ async def apply_owned(
         if unchanged(ctl, obj):
             continue
         try:
-            answers[obj_key(obj)] = await ctl.client.apply(obj)
+            answer = await ctl.client.apply(obj)
         except Conflict as exc:
             name = obj["metadata"]["name"]
             raise Requeue(0.5, f"apply conflict on {obj['kind']} {name}") from exc
+        answers[obj_key(obj)] = answer
+        rv = str((answer.get("metadata") or {}).get("resourceVersion") or "")
+        if rv:  # its watch event is not news (observe); a stale entry is dropped by the next
+            ctl.applied_rv[obj_key(obj)] = rv
     desired = {obj_key(o) for o in ordered}
     key = key_of(owner)
     previous = ctl.applied.get(key)
@@ -174,6 +186,18 @@ async def apply_owned(
         await ctl.client.delete(api_version, kind, namespace, name)
     ctl.applied[key] = desired
     return answers
+
+
+def deployment_state(
+    ctl: Controller, namespace: str, name: str, answers: Mapping[ObjKey, Obj]
+) -> DeploymentState | None:
+    """The Deployment as `apply_owned` just got it answered, else as the cache has it: a
+    new owner's first status says "0/1 replicas available", not "not found" (the echo of
+    its own apply does not reconcile it again, see `observe`)."""
+    answer = answers.get(("apps/v1", "Deployment", namespace, name))
+    if answer is not None:
+        return DeploymentState.from_body(answer)
+    return ctl.cache.deployment(namespace, name)
 
 
 async def inventory(ctl: Controller) -> dict[str, set[ObjKey]]:

@@ -15,14 +15,16 @@ Ready condition changes (a status write, which re-queues nothing else).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 from bosun.api.team import AgentTeam, MemberStatus
 from bosun.controller.kube.agent import invalid_spec_message
 from bosun.controller.kube.client import KubeError
-from bosun.controller.kube.context import Controller
+from bosun.controller.kube.context import Controller, ObjKey
 from bosun.controller.kube.gather import gather
-from bosun.controller.kube.owned import apply_owned
+from bosun.controller.kube.owned import apply_owned, deployment_state
 from bosun.controller.kube.status import (
     ACCEPTED,
     READY,
@@ -92,16 +94,17 @@ async def reconcile_team(ctl: Controller, namespace: str, name: str) -> None:
             )
 
     apply_error: KubeError | None = None
+    answers: dict[ObjKey, dict[str, Any]] = {}
     if output is not None:
         try:
-            await apply_owned(ctl, body, output.objects)
+            answers = await apply_owned(ctl, body, output.objects)
         except KubeError as exc:
             if exc.status == 0 or exc.status >= 500:
                 raise  # the API server is unwell: retry with backoff, status unchanged
             apply_error = exc
             accepted = Cond(ACCEPTED, False, "ApplyFailed", f"applying objects failed: {exc}")
 
-    deployment = ctl.cache.deployment(namespace, name)
+    deployment = deployment_state(ctl, namespace, name, answers)
     ready = _with_members(ready_condition(namespace, name, deployment), states)
     up = sum(1 for s in states if s.state == "Ready")
     status = build_status(

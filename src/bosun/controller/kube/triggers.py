@@ -126,21 +126,24 @@ class Triggers:
         meta = body.get("metadata") or {}
         key: QueueKey = (kind, str(meta.get("namespace")), str(meta.get("name")))
         found = owners(body)
-        observe(self.ctl, body, event.get("type") == "DELETED" or not found)  # for owned.py
+        echo = observe(self.ctl, body, event.get("type") == "DELETED" or not found)
         if found:
             content = [content, _owned_content(body) if kind == "Service" else None]
             content.append([meta.get("labels"), meta.get("annotations"), found])
         if self._changed(key, event, content):
             self._cascade(key)
-            self._requeue_owners(key, event, found)
+            self._requeue_owners(key, event, found, queue=not echo)
 
     def _requeue_owners(
-        self, key: QueueKey, event: Mapping[str, Any], found: list[QueueKey]
+        self, key: QueueKey, event: Mapping[str, Any], found: list[QueueKey], *, queue: bool
     ) -> None:
-        """Queue the owners seen now and those seen before (an edit may drop the reference)."""
+        """Queue the owners seen now and those seen before (an edit may drop the reference);
+        not for the echo of the owner's own apply (`queue` False: it knows what it wrote)."""
         before = self._owners.pop(key, [])
         if found and event.get("type") != "DELETED":
             self._owners[key] = found
+        if not queue:
+            return
         for owner in dict.fromkeys([*before, *found]):
             enqueue(self.ctl, owner)
 
@@ -149,9 +152,9 @@ class Triggers:
         meta = body.get("metadata") or {}
         key: QueueKey = (str(body.get("kind")), str(meta.get("namespace")), str(meta.get("name")))
         found = owners(body)
-        observe(self.ctl, body, event.get("type") == "DELETED" or not found)
+        echo = observe(self.ctl, body, event.get("type") == "DELETED" or not found)
         if self._changed(key, event, _owned_content(body)):
-            self._requeue_owners(key, event, found)
+            self._requeue_owners(key, event, found, queue=not echo)
 
     async def on_secret(self, event: Mapping[str, Any], body: Body, **_: Any) -> None:
         self._core("Secret", event, body, secret_hashes(body))
