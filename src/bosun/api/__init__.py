@@ -5,6 +5,7 @@
 - `team`: the AgentTeam kind; `teamconfig`: a team workload's config.json.
 - `config`: config.json (`AgentConfig`) and the agent card, the contract between the
   translator and the runtime.
+- `v1alpha1`: kagent.dev/v1alpha1 Agent, ModelConfig (converted on read) and Tool (stored).
 - `policy`: Bosun's own Policy kind (policy.bosun.dev): models, invokers, A2A, limits.
 - `manifests`: reading YAML into typed resources with errors that name file and field.
 - `crd`: CRD YAML generated from these models.
@@ -17,10 +18,11 @@ from bosun.api.mcpserver import MCPServer, RemoteMCPServer
 from bosun.api.modelconfig import ModelConfig
 from bosun.api.policy import Policy
 from bosun.api.team import AgentTeam
+from bosun.api.v1alpha1 import Tool
 
 KINDS: dict[str, type[Resource]] = {  # type: ignore[type-arg]
     cls.info.kind: cls
-    for cls in (Agent, ModelConfig, RemoteMCPServer, MCPServer, Policy, AgentTeam)
+    for cls in (Agent, ModelConfig, RemoteMCPServer, MCPServer, Policy, AgentTeam, Tool)
 }
 
 __all__ = [
@@ -36,4 +38,5 @@ __all__ = [
     "Policy",
     "RemoteMCPServer",
     "Resource",
+    "Tool",
 ]

@@ -6,9 +6,10 @@ names the file, the document, the object and the field path in kubectl's notatio
 
 kagent.dev/v1alpha1 Agents and ModelConfigs are converted to v1alpha2 as they are read
 (bosun.api.v1alpha1_convert), with a warning per field not carried over (the converted
-object's annotations say where it came from); v1alpha1 Tools are read only to convert the
-Agents of the same set that name them (they are not stored), with a warning when one
-cannot run.
+object's annotations say where it came from); v1alpha1 Tools convert the Agents of the
+same set that name them, with a warning when one cannot run, and are kept as objects of
+their own (`tools`: `bosun apply` stores them; a controller resolves the Agents' Tools
+again against the stored ones, bosun.api.v1alpha1_resolve).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ RESOURCE_KINDS: dict[str, type[AnyResource]] = {
         mcpserver.MCPServer,
         policy.Policy,
         team.AgentTeam,
+        v1alpha1.Tool,  # stored as it is; v1alpha1 Agents name it (v1alpha1_resolve)
     )
 }
 GROUPS = frozenset(cls.info.group for cls in RESOURCE_KINDS.values())

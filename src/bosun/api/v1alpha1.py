@@ -38,6 +38,10 @@ NOT_CARRIED_OVER = "bosun.dev/not-carried-over"
 HTTP_TOOLS = "bosun.dev/http-tools"
 """Annotation on a converted Agent: its HTTP Tools as JSON (`HttpToolRef` list), for the
 translator (a Tool's definition, never a Secret value: header Secrets stay references)."""
+TOOL_REFS = "bosun.dev/v1alpha1-tools"
+"""Annotation on a converted Agent: its v1alpha1 `tools: [{name, namespace}]` as JSON, so
+the controller resolves them again against the stored Tools at each reconcile
+(bosun.api.v1alpha1_resolve)."""
 
 
 class LegacyModel(WireModel):

@@ -25,7 +25,7 @@ the v1alpha1 fields stay in `spec`). The operator's cache and the REST API call 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
@@ -36,9 +36,11 @@ from bosun.api.v1alpha1 import (
     CONVERTED_FROM,
     HTTP_TOOLS,
     NOT_CARRIED_OVER,
+    TOOL_REFS,
     AgentV1Alpha1,
     HttpToolRef,
     ModelConfigV1Alpha1,
+    ObjectRef,
     Tool,
     extra_fields,
 )
@@ -144,7 +146,10 @@ def tool_notes(tool: Tool) -> tuple[str | None, list[str]]:
 
 
 def _annotated(
-    meta: dict[str, Any], notes: list[str], http_tools: list[HttpToolRef] | None = None
+    meta: dict[str, Any],
+    notes: list[str],
+    http_tools: list[HttpToolRef] | None = None,
+    tool_refs: Sequence[ObjectRef] | None = None,
 ) -> dict[str, Any]:
     annotations = dict(meta.get("annotations") or {})
     annotations[CONVERTED_FROM] = V1ALPHA1
@@ -160,7 +165,20 @@ def _annotated(
         )
     else:
         annotations.pop(HTTP_TOOLS, None)
+    if tool_refs:
+        refs = [
+            {"name": r.name, **({"namespace": r.namespace} if r.namespace else {})}
+            for r in tool_refs
+        ]
+        annotations[TOOL_REFS] = json.dumps(refs, separators=(",", ":"))
     return {**meta, "annotations": annotations}
+
+
+def with_tool_annotations(
+    meta: dict[str, Any], notes: list[str], http_tools: list[HttpToolRef]
+) -> dict[str, Any]:
+    """A converted object's metadata with its notes and HTTP Tools replaced."""
+    return _annotated(meta, notes, http_tools)
 
 
 def http_tools_of(annotations: Mapping[str, str]) -> list[HttpToolRef]:
@@ -177,6 +195,76 @@ def http_tools_of(annotations: Mapping[str, str]) -> list[HttpToolRef]:
 
 def _metadata(resource: AgentV1Alpha1 | ModelConfigV1Alpha1) -> dict[str, Any]:
     return resource.metadata.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+@dataclass
+class ResolvedTools:
+    """What an Agent's v1alpha1 `tools: [{name}]` become, given the Tools known."""
+
+    tool_names: list[str] = field(default_factory=list)  # on the built-in tool server
+    http_tools: list[HttpToolRef] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # `spec.tools[i] (name): why`
+
+
+def resolve_tools(
+    namespace: str,
+    refs: Sequence[ObjectRef],
+    tools: Mapping[tuple[str, str], Tool] | None = None,
+) -> ResolvedTools:
+    """Each Tool an Agent of `namespace` names, resolved against `tools` (by (ns, name)).
+
+    Used when a v1alpha1 Agent is converted, and again at each reconcile of a stored one
+    (v1alpha1_resolve.py) against the Tools stored then.
+    """
+    out = ResolvedTools()
+    for i, tool_ref in enumerate(refs):
+        ns = tool_ref.namespace or namespace
+        tool = (tools or {}).get((ns, tool_ref.name))
+        where = f"spec.tools[{i}] ({tool_ref.name})"
+        if tool is not None and tool.spec.type == "http" and tool.spec.http is not None:
+            if ns != namespace:
+                out.notes.append(f"{where}: an http Tool must be in the agent's namespace")
+            elif all(t.name != tool.name for t in out.http_tools):
+                out.http_tools.append(
+                    HttpToolRef(
+                        name=tool.name,
+                        namespace=ns,
+                        description=tool.spec.description,
+                        parameters=tool.spec.parameters,
+                        http=tool.spec.http,
+                    )
+                )
+            continue
+        if tool is not None and tool.spec.type == "http":
+            out.notes.append(f"{where}: an http Tool without spec.http cannot run")
+            continue
+        if tool is not None and tool.spec.type != "kubernetes":
+            out.notes.append(f"{where}: a Tool of type {tool.spec.type} cannot run in Bosun")
+            continue
+        builtin = builtin_for(tool_ref.name, tool)
+        if builtin is None:
+            why = (
+                "no built-in tool matches its name (see the Tool)"
+                if tool is not None
+                else f"no built-in tool matches its name, and no Tool {ns}/{tool_ref.name} exists"
+            )
+            out.notes.append(f"{where}: {why}")
+        elif builtin not in out.tool_names:
+            out.tool_names.append(builtin)
+    return out
+
+
+def builtin_entry(tool_names: list[str]) -> dict[str, Any]:
+    """The v1alpha2 tool entry of a converted Agent's built-in tools."""
+    return {
+        "type": "McpServer",
+        "mcpServer": {
+            "apiGroup": "kagent.dev",
+            "kind": "RemoteMCPServer",
+            "name": BUILTIN_SERVER,
+            "toolNames": tool_names,
+        },
+    }
 
 
 def convert_agent(
@@ -199,53 +287,14 @@ def convert_agent(
         declarative["modelConfig"] = ref.name
     else:
         declarative["modelConfig"] = ref.name
-    tool_names: list[str] = []
-    http_tools: list[HttpToolRef] = []
-    for i, tool_ref in enumerate(spec.tools):
-        ns = tool_ref.namespace or agent.namespace
-        tool = (tools or {}).get((ns, tool_ref.name))
-        where = f"spec.tools[{i}] ({tool_ref.name})"
-        if tool is not None and tool.spec.type == "http" and tool.spec.http is not None:
-            if ns != agent.namespace:
-                notes.append(f"{where}: an http Tool must be in the agent's namespace")
-            elif all(t.name != tool.name for t in http_tools):
-                http_tools.append(
-                    HttpToolRef(
-                        name=tool.name,
-                        namespace=ns,
-                        description=tool.spec.description,
-                        parameters=tool.spec.parameters,
-                        http=tool.spec.http,
-                    )
-                )
-            continue
-        if tool is not None and tool.spec.type == "http":
-            notes.append(f"{where}: an http Tool without spec.http cannot run")
-            continue
-        if tool is not None and tool.spec.type != "kubernetes":
-            notes.append(f"{where}: a Tool of type {tool.spec.type} cannot run in Bosun")
-            continue
-        builtin = builtin_for(tool_ref.name, tool)
-        if builtin is None:
-            notes.append(f"{where}: no built-in tool matches its name (see the Tool)")
-        elif builtin not in tool_names:
-            tool_names.append(builtin)
-    if tool_names:
-        declarative["tools"] = [
-            {
-                "type": "McpServer",
-                "mcpServer": {
-                    "apiGroup": "kagent.dev",
-                    "kind": "RemoteMCPServer",
-                    "name": BUILTIN_SERVER,
-                    "toolNames": tool_names,
-                },
-            }
-        ]
+    resolved = resolve_tools(agent.namespace, spec.tools, tools)
+    notes += resolved.notes
+    if resolved.tool_names:
+        declarative["tools"] = [builtin_entry(resolved.tool_names)]
     body: dict[str, Any] = {
         "apiVersion": V1ALPHA2,
         "kind": "Agent",
-        "metadata": _annotated(_metadata(agent), notes, http_tools),
+        "metadata": _annotated(_metadata(agent), notes, resolved.http_tools, spec.tools),
         "spec": {
             "type": "Declarative",
             "description": spec.description,

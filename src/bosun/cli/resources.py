@@ -16,7 +16,10 @@ import typer
 
 SERVER_HELP = "Control plane URL (env BOSUN_SERVER; default http://127.0.0.1:8083)."
 TOKEN_HELP = "Bearer token for the control plane (env BOSUN_TOKEN)."
-KINDS_HELP = "agents, agentteams, modelconfigs, remotemcpservers, mcpservers, secrets, configmaps"
+KINDS_HELP = (
+    "agents, agentteams, modelconfigs, remotemcpservers, mcpservers, tools, policies, "
+    "secrets, configmaps"
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -56,8 +59,10 @@ def _bodies(files: list[Path], recursive: bool) -> list[dict[str, Any]]:
 
 
 def manifest_bodies(manifests: Any) -> list[dict[str, Any]]:
-    """Wire bodies of a ManifestSet: resources as given, Secrets with stringData."""
+    """Wire bodies of a ManifestSet: resources as given (v1alpha1 Tools too: the control
+    plane stores them and resolves the Agents naming them), Secrets with stringData."""
     bodies = [r.to_wire() for r in manifests.resources]
+    bodies += [tool.to_wire() for tool in manifests.legacy_tools.values()]
     for core in manifests.core:
         body: dict[str, Any] = {
             "apiVersion": "v1",

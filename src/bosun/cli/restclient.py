@@ -25,12 +25,22 @@ KIND_NAMES: dict[str, tuple[str, ...]] = {
     "MCPServer": ("mcpservers", "mcpserver", "mcps"),
     "AgentTeam": ("agentteams", "agentteam", "teams", "team"),
     "Policy": ("policies", "policy", "bpol"),
+    "Tool": ("tools", "tool"),  # kagent.dev/v1alpha1 (kagent gave it no short name)
     "Secret": ("secrets", "secret"),
     "ConfigMap": ("configmaps", "configmap", "cm"),
 }
 # apply order: what others reference first (the API validates references on apply)
-# (an AgentTeam after its member Agents: its status is computed from theirs)
-APPLY_ORDER = ("Secret", "ConfigMap", "ModelConfig", "RemoteMCPServer", "MCPServer", "Agent")
+# (an AgentTeam after its member Agents: its status is computed from theirs; Tools before
+# the v1alpha1 Agents that name them, so the first reconcile already resolves them)
+APPLY_ORDER = (
+    "Secret",
+    "ConfigMap",
+    "ModelConfig",
+    "RemoteMCPServer",
+    "MCPServer",
+    "Tool",
+    "Agent",
+)
 
 
 def resolve_kind(text: str) -> str | None:

@@ -12,53 +12,17 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from bosun.api.v1alpha1 import Tool
-from bosun.api.v1alpha1_convert import tool_notes
 from bosun.controller.kube.agent import invalid_spec_message
 from bosun.controller.kube.context import Controller
 from bosun.controller.kube.status import ACCEPTED, Cond, build_status
-from bosun.controller.translate.httptool import unknown_placeholders
-
-
-def _http_problems(ctl: Controller, tool: Tool) -> list[str]:
-    http = tool.spec.http
-    assert http is not None
-    problems = [
-        f"spec.http: {{{name}}} is not one of spec.parameters"
-        for name in unknown_placeholders(http, tool.spec.parameters)
-    ]
-    for i, header in enumerate(http.headers):
-        if header.value_from is None:
-            continue
-        ref = header.value_from.secret_key_ref
-        data = ctl.cache.secret(tool.namespace, ref.name)
-        where = f"spec.http.headers[{i}].valueFrom.secretKeyRef"
-        if data is None:
-            problems.append(f'{where}: Secret "{tool.namespace}/{ref.name}" not found')
-        elif ref.key not in data:
-            keys = ", ".join(sorted(data)) or "none"
-            problems.append(
-                f'{where}: key "{ref.key}" not found in Secret '
-                f'"{tool.namespace}/{ref.name}" (keys: {keys})'
-            )
-    return problems
+from bosun.controller.toolstatus import tool_verdict
 
 
 def _accepted(ctl: Controller, tool: Tool) -> tuple[Cond, str | None, str | None]:
-    """(Accepted, runsAs, builtinTool)."""
-    builtin, notes = tool_notes(tool)
-    if notes:
-        return Cond(ACCEPTED, False, "CannotRun", "; ".join(notes)), None, None
-    if builtin is not None:
-        message = f"runs as the built-in tool server's {builtin}"
-        return Cond(ACCEPTED, True, "Accepted", message), "builtin", builtin
-    problems = _http_problems(ctl, tool)
-    if problems:
-        reason = "SecretNotFound" if any("Secret" in p for p in problems) else "InvalidSpec"
-        return Cond(ACCEPTED, False, reason, "; ".join(problems)), None, None
-    http = tool.spec.http
-    assert http is not None
-    message = f"runs in the agents that list it as an HTTP call: {http.method} {http.url}"
-    return Cond(ACCEPTED, True, "Accepted", message), "http", None
+    """(Accepted, runsAs, builtinTool): the verdict shared with local mode (toolstatus.py)."""
+    verdict = tool_verdict(tool, ctl.cache.secret)
+    cond = Cond(ACCEPTED, verdict.accepted, verdict.reason, verdict.message)
+    return cond, verdict.runs_as, verdict.builtin_tool
 
 
 async def reconcile_tool(ctl: Controller, namespace: str, name: str) -> None:

@@ -57,6 +57,8 @@ def same_status(a: dict[str, Any], b: dict[str, Any]) -> bool:
             {k: v for k, v in c.items() if k != "lastTransitionTime"}
             for c in status.get("conditions") or []
         ]
-        return {**status, "conditions": conds}
+        # a field set to None is a removal (merge patch): equal to the field being absent
+        fields = {k: v for k, v in status.items() if v is not None}
+        return {**fields, "conditions": conds}
 
     return strip(a) == strip(b)

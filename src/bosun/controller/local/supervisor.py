@@ -3,7 +3,8 @@
 `bosun up` starts one `LocalSupervisor` next to the control plane. It follows the
 ResourceStore (list, then watch), and on every change that is not only a status write it
 reconciles everything: translate each Agent and MCPServer with local resolvers (127.0.0.1
-ports), run each as a supervised child (`process.py`), restart the ones whose config hash
+ports; a v1alpha1 Agent's Tools resolved against the stored ones, `tools.py`), run each
+as a supervised child (`process.py`), restart the ones whose config hash
 or command changed (so a ModelConfig, Secret or tool-server change reaches its dependants),
 stop the ones removed, and write status conditions through the store in the shape a
 cluster shows (`conditions.py`). Readiness is probed over HTTP (`probe.py`). `stop()` (or
@@ -41,6 +42,7 @@ from bosun.controller.local.refs import gather_references
 from bosun.controller.local.remote import RemoteServers
 from bosun.controller.local.teams import KIND as TEAM
 from bosun.controller.local.teams import plan_team, team_status
+from bosun.controller.local.tools import resolved_agents, tool_status
 from bosun.controller.local.workload import plan_process
 from bosun.controller.local.workloads import Workload, probe
 from bosun.controller.translate.interface import TranslateOptions
@@ -199,15 +201,19 @@ class LocalSupervisor:
         )
         for model in self.mirror.of_kind("ModelConfig"):
             await self._write_model_config(model)
+        for tool in self.mirror.of_kind("Tool"):  # kagent.dev/v1alpha1 (tools.py)
+            accepted, fields = tool_status(tool, self.mirror)  # type: ignore[arg-type]
+            generation = tool.metadata.generation or 0
+            await self._write_status(tool.key, [accepted], generation=generation, extra=fields)
         self.remotes.reconcile()
         seen: set[ObjKey] = set()
         for server in self.mirror.of_kind("MCPServer"):
             seen.add(server.key)
             port = self.ports.port("MCPServer", server.namespace, server.name)
             await self._guarded(server.key, plan_mcpserver, server, refs, options, port)
-        for agent in self.mirror.of_kind("Agent"):
+        for agent in resolved_agents(self.mirror):  # v1alpha1 Agents: their Tools resolved
             seen.add(agent.key)
-            port = byo_port(agent) or self.ports.port("Agent", agent.namespace, agent.name)  # type: ignore[arg-type]
+            port = byo_port(agent) or self.ports.port("Agent", agent.namespace, agent.name)
             await self._guarded(agent.key, plan_agent, agent, refs, options, port)
         for team in self.mirror.of_kind(TEAM):
             seen.add(team.key)
