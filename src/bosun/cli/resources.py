@@ -46,7 +46,7 @@ def _kind(text: str) -> str:
     return kind
 
 
-def _bodies(files: list[Path], recursive: bool) -> list[dict[str, Any]]:
+def _bodies(files: list[Path], recursive: bool, *, applying: bool = False) -> list[dict[str, Any]]:
     """Objects of the files in wire form; exits on any problem (warnings are printed)."""
     from bosun.api.manifests import load_manifests
 
@@ -55,7 +55,21 @@ def _bodies(files: list[Path], recursive: bool) -> list[dict[str, Any]]:
         typer.echo(str(problem), err=True)
     if manifests.errors:
         raise _fail(f"{len(manifests.errors)} problem(s) in the manifests; nothing applied")
-    return manifest_bodies(manifests)
+    bodies = manifest_bodies(manifests)
+    if applying and _names_tools_elsewhere(bodies, set(manifests.legacy_tools)):
+        typer.echo(
+            "note: Tools not in these files are looked up in the control plane: "
+            "an Agent gets the stored Tools it names (see its Accepted message)",
+            err=True,
+        )
+    return bodies
+
+
+def _names_tools_elsewhere(bodies: list[dict[str, Any]], here: set[tuple[str, str]]) -> bool:
+    """Does a v1alpha1 Agent of `bodies` name a Tool that the files do not hold?"""
+    from bosun.api.v1alpha1_resolve import tool_refs_of
+
+    return any(tool_refs_of(str(b.get("kind")), b) - here for b in bodies)
 
 
 def manifest_bodies(manifests: Any) -> list[dict[str, Any]]:
@@ -115,7 +129,7 @@ def apply(
     """Create or update the objects of manifest files (like kubectl apply -f)."""
     from bosun.cli.restclient import ApiError, ControlPlane
 
-    bodies = _bodies(files, recursive)
+    bodies = _bodies(files, recursive, applying=True)
     with ControlPlane(server, token) as client:
         try:
             failures = apply_bodies(client, bodies)

@@ -193,6 +193,7 @@ async def test_an_agent_follows_its_stored_tool(
     # the Agent alone, in another apply: the stored Tool is what it gets
     result = await bosun(plane, "apply", "-f", str(write(tmp_path, "agent.yaml", AGENT)))
     assert result.exit_code == 0, result.output
+    assert "Tools not in these files are looked up in the control plane" in result.output
     urls = await eventually(lambda: http_urls(sup), within=30, what="the agent's config.json")
     assert urls == ["https://a.example.com/{service}"]
     config = agent_config(sup)

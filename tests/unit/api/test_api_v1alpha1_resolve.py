@@ -30,17 +30,15 @@ def legacy_agent() -> AgentV1Alpha1:
 
 
 def http_tool(url: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "kagent.dev/v1alpha1",
-        "kind": "Tool",
-        "metadata": {"name": "status-page", "namespace": NS},
-        "spec": {
-            "type": "http",
-            "parameters": {"service": {"type": "string"}},
-            "http": {"method": "POST", "url": url},
-        },
-        "status": {"runsAs": "http"},
-    }
+    tool = Tool.model_validate(
+        {
+            "apiVersion": "kagent.dev/v1alpha1",
+            "kind": "Tool",
+            "metadata": {"name": "status-page", "namespace": NS},
+            "spec": {"type": "http", "http": {"method": "POST", "url": url}},
+        }
+    )
+    return {**tool.to_wire(), "status": {"runsAs": "http"}}  # status is not read
 
 
 def stored_alone() -> dict[str, Any]:
