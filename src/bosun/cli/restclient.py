@@ -25,7 +25,7 @@ KIND_NAMES: dict[str, tuple[str, ...]] = {
     "MCPServer": ("mcpservers", "mcpserver", "mcps"),
     "AgentTeam": ("agentteams", "agentteam", "teams", "team"),
     "Policy": ("policies", "policy", "bpol"),
-    "Tool": ("tools", "tool"),  # kagent.dev/v1alpha1 (kagent gave it no short name)
+    "Tool": ("tools", "tool"),  # kagent.dev/v1alpha1; its CRD has no short name
     "Secret": ("secrets", "secret"),
     "ConfigMap": ("configmaps", "configmap", "cm"),
 }
