@@ -13,7 +13,8 @@ be carried over, `path: why`. The body carries them in two annotations (`CONVERT
   kubernetes) or, without one, from the Tool's name (`kubectl-get` -> `k8s_get_resources`).
   A Tool of type http goes with the Agent in the `HTTP_TOOLS` annotation (the translator
   makes it an HTTP tool the runtime calls); a Tool of type custom cannot run and is left
-  out, with a note.
+  out, with a note. The `tools` themselves stay in the `TOOL_REFS` annotation, so that a
+  controller resolves them again against the Tools stored later (v1alpha1_resolve.py).
 - ModelConfig: `apiKeySecretRef{name,key}` -> `apiKeySecret`/`apiKeySecretKey`; `baseUrl`
   -> the provider block's `baseUrl` (`host` for Ollama).
 
