@@ -1,7 +1,7 @@
 """The `bosun` command: one Typer app, each group of subcommands in its own module.
 
 Subcommand modules must stay cheap to import: they import heavy libraries (pydantic-ai,
-FastAPI, kopf ...) inside the command function, so that `bosun agent` starts fast.
+FastAPI, lightkube ...) inside the command function, so that `bosun agent` starts fast.
 """
 
 from __future__ import annotations
