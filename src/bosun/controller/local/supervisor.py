@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bosun.api import MCPServer, ModelConfig, gateway
 from bosun.api.store import NotFound, ResourceStore, StoreEvent
 from bosun.controller.local.conditions import ACCEPTED, condition, merge_status, same_status
@@ -329,6 +331,10 @@ class LocalSupervisor:
     # --- readiness and status ---------------------------------------------------------------
 
     async def _probe_loop(self) -> None:
+        async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
+            await self._probe_with(client)
+
+    async def _probe_with(self, client: httpx.AsyncClient) -> None:
         tick = 0
         while True:
             await asyncio.sleep(self._probe_interval)
@@ -336,7 +342,7 @@ class LocalSupervisor:
             # not ready yet: every tick; ready ones now and then, to notice a hang
             every = tick % 20 == 0
             due = [w for w in self.workloads.values() if w.running and (not w.ready or every)]
-            results = await asyncio.gather(*(probe(w) for w in due), return_exceptions=True)
+            results = await asyncio.gather(*(probe(w, client) for w in due), return_exceptions=True)
             for workload, flipped in zip(due, results, strict=True):
                 if flipped is not True:
                     continue

@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bosun.controller.local.mirror import ObjKey
 from bosun.controller.local.plans import Plan
 from bosun.controller.local.process import SupervisedProcess
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass
@@ -42,16 +45,16 @@ class Workload:
         return self.process is not None and self.process.state == "running"
 
 
-async def probe(workload: Workload) -> bool:
+async def probe(workload: Workload, client: httpx.AsyncClient) -> bool:
     """Check the workload once; True when its readiness changed."""
     from bosun.controller.local.probe import answers_http, answers_ok, serves_agent_card
 
     if workload.key[0] == "Agent":
-        error = await serves_agent_card(workload.plan.url)
+        error = await serves_agent_card(client, workload.plan.url)
     elif workload.plan.health_url:
-        error = await answers_ok(workload.plan.health_url)
+        error = await answers_ok(client, workload.plan.health_url)
     else:
-        error = await answers_http(workload.plan.url)
+        error = await answers_http(client, workload.plan.url)
     ready = error is None and workload.running
     workload.probe_error = error or ""
     if ready == workload.ready:
