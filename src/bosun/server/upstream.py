@@ -3,7 +3,8 @@
 Why not the httpx clients the rest of the server uses: on the bench machine an httpx
 request cost the proxy ~1.3 ms of CPU (its pure-Python HTTP parsing, pool bookkeeping and
 anyio layers), two thirds of a proxied call; aiohttp, whose parser is C, costs ~0.08 ms
-(docs/performance.md). aiohttp is a dependency already (the operator's Kubernetes client uses it too).
+(docs/performance.md). aiohttp is a dependency already (the operator's Kubernetes
+client uses it too).
 
 - `Upstream` holds two pools, as the httpx clients did: plain calls (128 connections at
   most) and streams (no limit: an open SSE stream holds its connection while the agent
