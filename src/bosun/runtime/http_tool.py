@@ -23,6 +23,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 from pydantic_ai import Tool
 from pydantic_ai.exceptions import ToolFailed
 from pydantic_ai.toolsets import FunctionToolset
@@ -78,14 +79,13 @@ def build_request(settings: HttpToolSettings, args: dict[str, Any]) -> dict[str,
     return request
 
 
-async def call_http_tool(settings: HttpToolSettings, args: dict[str, Any]) -> str:
-    import httpx
-
+async def call_http_tool(
+    settings: HttpToolSettings, args: dict[str, Any], client: httpx.AsyncClient
+) -> str:
     request = build_request(settings, args)
     headers = {**resolve_headers(settings), **request.pop("headers", {})}
     try:
-        async with httpx.AsyncClient(timeout=settings.timeout) as client:
-            response = await client.request(**request, headers=headers)
+        response = await client.request(**request, headers=headers, timeout=settings.timeout)
     except httpx.TimeoutException:
         raise ToolFailed(
             f"{settings.name}: {request['method']} timed out after {settings.timeout:g}s"
@@ -102,9 +102,15 @@ async def call_http_tool(settings: HttpToolSettings, args: dict[str, Any]) -> st
 
 
 def http_toolset(tools: list[HttpToolSettings]) -> FunctionToolset[Any]:
+    # One pooled client for the engine's HTTP tools, made at the first call (in the loop
+    # that runs the turns): a new httpx client per call loaded the CA bundle each time.
+    pool: list[httpx.AsyncClient] = []
+
     def make(settings: HttpToolSettings) -> Any:
         async def run(**args: Any) -> str:
-            return await call_http_tool(settings, args)
+            if not pool:
+                pool.append(httpx.AsyncClient())
+            return await call_http_tool(settings, args, pool[0])
 
         return run
 
