@@ -4,6 +4,7 @@ the mcp SDK, every call and result streamed as DataParts, limits, and servers th
 from __future__ import annotations
 
 import asyncio
+import socket
 
 from runtime_helpers import base_config, mcp_settings, tool_results
 
@@ -126,12 +127,23 @@ async def test_slow_tool_times_out_and_the_model_is_told(mcp_server, start_agent
         )
 
 
+def hold_port(port: int) -> socket.socket:
+    """Keep a stopped server's port from being handed to another server of the suite
+    meanwhile (the fake LLM once got it): bound, not listening, so connections are refused
+    as by a server that is down."""
+    held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    held.bind(("127.0.0.1", port))
+    return held
+
+
 async def test_server_down_then_up(mcp_server, start_agent, connect) -> None:
     """Down at start: the agent serves anyway, finds the tools later; a server that dies
     mid-session gives the model an error, and the next call reconnects."""
     tools = mcp_server()
     port = tools.port
     tools.stop()
+    held = hold_port(port)
     script = [
         {"match": {"contains": "hello"}, "text": "hi without tools"},
         {
@@ -149,6 +161,7 @@ async def test_server_down_then_up(mcp_server, start_agent, connect) -> None:
             t["function"]["name"] == "ask_user" for t in llm.llm_requests()[0].body["tools"]
         )
 
+        held.close()
         tools.port = port
         tools.start()  # back up: background discovery (with backoff) finds it
         engine = await agent.app.state.runtime.service.engine()
@@ -161,12 +174,14 @@ async def test_server_down_then_up(mcp_server, start_agent, connect) -> None:
         assert ok.final_text() == "result: 3"
 
         tools.stop()  # dies: the call fails, the model reads why, the turn still answers
+        held = hold_port(port)
         failed = await conversation.send("add please")
         assert failed.final_state == "TASK_STATE_COMPLETED"
         [result] = failed.data("tool_result")
         assert result["status"] == "error" and "could not complete the call" in result["error"]
         assert "The tool server default/tools could not complete" in failed.final_text()
 
+        held.close()
         tools.port = port
         tools.start()  # the next call reconnects by itself
         again = await conversation.send("add please")
