@@ -40,26 +40,27 @@ async def test_unreachable_member_ends_the_run_naming_it(team) -> None:
 
 
 async def test_member_timeout_fails_and_timeout_condition_ends(team) -> None:
+    # 2 s: time enough for quick's first turn on a loaded machine, far short of slow's 5 s.
     with MockLLM(SCRIPT) as llm:
         quick = await team.member(llm, "quick")
         slow = await team.member(llm, "slow")
         chat = await team.start(
-            {"type": "RoundRobin", "members": [quick, slow], "member_timeout": 0.5}
+            {"type": "RoundRobin", "members": [quick, slow], "member_timeout": 2}
         )
         timed_out = await chat.send("Hi")
         assert timed_out.final_state == "TASK_STATE_FAILED"
-        assert "The team member slow did not answer within 0.5 s" in timed_out.final_text()
+        assert "The team member slow did not answer within 2 s" in timed_out.final_text()
         team2 = await team.start(
             {
                 "type": "RoundRobin",
                 "members": [quick, slow],
-                "termination": {"type": "Timeout", "timeout_seconds": 0.5},
+                "termination": {"type": "Timeout", "timeout_seconds": 2},
             }
         )
         ended = await team2.send("Hi")
     assert ended.final_state == "TASK_STATE_COMPLETED"
     assert ended.final_text() == "quick answer"
-    assert "timeout of 0.5 s reached while slow was working" in team_result(ended)["reason"]
+    assert "timeout of 2 s reached while slow was working" in team_result(ended)["reason"]
 
 
 async def test_cancel_stops_the_member(team) -> None:
