@@ -47,8 +47,9 @@ def up(
     wait: float = typer.Option(90.0, help="Seconds to wait for workloads before the summary."),
 ) -> None:
     """Run Bosun locally: control plane, agents as processes, and DIR's manifests applied."""
+    import asyncio
+
     from bosun.cli.up_run import UpOptions, run_up
-    from bosun.server.app import run_loop  # uvloop, as `bosun controlplane` runs
 
     if directory is None and DEFAULT_DIR.is_dir():
         directory = DEFAULT_DIR
@@ -61,5 +62,5 @@ def up(
         data_dir=data_dir,
         wait=wait,
     )
-    code = run_loop(run_up(options))
+    code = asyncio.run(run_up(options))
     raise typer.Exit(code)
