@@ -55,4 +55,8 @@ def test_readyz_waits_for_the_manifests(tmp_path: Path) -> None:
         assert all(body["reasons"] for body in not_ready)
     finally:
         process.terminate()
-        process.wait(20)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()  # never leave it running; the test still fails
+            raise
