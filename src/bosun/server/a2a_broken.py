@@ -36,22 +36,23 @@ import httpx
 from bosun.server.agent_lookup import AGENT_UNREACHABLE
 from bosun.server.db import Repositories
 from bosun.server.db.records import Task
-from bosun.server.db.tasks import TaskWrite
+from bosun.server.db.tasks import TaskWrite, is_terminal
 from bosun.server.errors import NotFoundError
 
 log = logging.getLogger(__name__)
 
 FAILED = "TASK_STATE_FAILED"
-# States in which a turn is over: a broken connection afterwards changes nothing.
-_AT_REST = {"completed", "failed", "canceled", "cancelled", "rejected", "inputrequired",
-            "authrequired"}  # fmt: skip
+# Paused states: with the ended ones (db/tasks.is_terminal), those in which a turn is over
+# and a broken connection afterwards changes nothing.
+_PAUSED = {"inputrequired", "authrequired"}
 
 
 def at_rest(state: str | None) -> bool:
     """True for a finished or paused task, in v1.0 (TASK_STATE_X) or v0.3 (x-y) spelling."""
     if not state:
         return False
-    return state.lower().removeprefix("task_state_").replace("_", "").replace("-", "") in _AT_REST
+    squashed = state.lower().removeprefix("task_state_").replace("_", "").replace("-", "")
+    return is_terminal(state) or squashed in _PAUSED
 
 
 def why(exc: BaseException) -> str:
