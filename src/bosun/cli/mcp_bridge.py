@@ -70,7 +70,7 @@ def mcp_bridge(
         typer.echo(f"bosun mcp-bridge: --path must start with '/', got {path!r}", err=True)
         raise typer.Exit(2)
 
-    from bosun.mcpbridge.app import run_bridge
+    from bosun.mcpbridge.run import run_bridge
 
     level = getattr(logging, log_level.upper(), logging.INFO)
     _log_to_stderr("bosun.mcpbridge", level)

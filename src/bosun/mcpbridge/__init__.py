@@ -9,5 +9,6 @@ the controller, server or runtime.
 Modules: `child` spawns the process and speaks newline-delimited JSON-RPC over its pipes;
 `supervisor` keeps one initialized client session alive; `proxy` is the MCP server the
 HTTP clients talk to, forwarding each request to the session; `app` is the ASGI app
-(/mcp, /sse + /messages/, /healthz) and `run_bridge`.
+(/mcp, /sse + /messages/, /healthz); `spawn` starts the child and `run` is
+`run_bridge`, which starts it before importing the rest.
 """

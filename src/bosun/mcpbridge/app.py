@@ -1,4 +1,4 @@
-"""The bridge's HTTP side and its entry point `run_bridge` (called by `bosun mcp-bridge`).
+"""The bridge's HTTP side, served by `run_bridge` (run.py, called by `bosun mcp-bridge`).
 
 Routes: `<path>` (default /mcp) Streamable HTTP, both protocol eras; `/sse` + `/messages/`
 the legacy HTTP+SSE transport; `/healthz` 200 once the child's MCP session is initialized,
@@ -12,10 +12,7 @@ loopback, and $BOSUN_ALLOWED_HOSTS / $BOSUN_ALLOWED_ORIGINS.
 from __future__ import annotations
 
 import contextlib
-import logging
-import shlex
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator
 
 import anyio
 from mcp.server.sse import SseServerTransport
@@ -29,8 +26,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bosun.mcpbridge.proxy import ForwardingServer
 from bosun.mcpbridge.supervisor import ChildSupervisor
 from bosun.security.hosts import HostGuard, HostPolicy
-
-logger = logging.getLogger("bosun.mcpbridge")
 
 SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
@@ -95,41 +90,3 @@ class _AsgiEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
-
-
-def run_bridge(
-    argv: Sequence[str],
-    *,
-    host: str = "0.0.0.0",
-    port: int = 3000,
-    path: str = "/mcp",
-    init_timeout: float = 60.0,
-    wait_timeout: float = 15.0,
-    log_level: str = "info",
-) -> None:
-    """Serve `argv` (a stdio MCP server) over HTTP until SIGTERM / SIGINT; blocks."""
-    import uvicorn
-
-    supervisor = ChildSupervisor(argv, init_timeout=init_timeout)
-    app = create_app(supervisor, path=path, host=host, wait_timeout=wait_timeout)
-    shown_host = f"[{host}]" if ":" in host else host
-    logger.info(
-        "mcp-bridge: serving %s on http://%s:%d%s (legacy SSE: %s, readiness: %s)",
-        shlex.join(argv),
-        shown_host,
-        port,
-        path,
-        SSE_PATH,
-        HEALTH_PATH,
-    )
-    config: Any = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=False,
-        # Open SSE / GET streams would otherwise hold shutdown (and the child) forever.
-        timeout_graceful_shutdown=3,
-        lifespan="on",
-    )
-    uvicorn.Server(config).run()

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import signal
-import subprocess
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from mcp.client._transport import TransportStreams
 from mcp.shared.message import SessionMessage
 
+from bosun.mcpbridge.spawn import open_child
+
 logger = logging.getLogger("bosun.mcpbridge")
 
 # After stdin closes, a well-behaved server exits on its own; then SIGTERM, then SIGKILL.
@@ -33,7 +34,8 @@ _POLL_SECONDS = 0.05
 
 
 class StdioChild:
-    """Spawns `argv` on `connect()`; `pid`, `returncode` and `gone` describe the process."""
+    """Spawns `argv` on `connect()` (or adopts `started`, a process already running it);
+    `pid`, `returncode` and `gone` describe the process."""
 
     def __init__(
         self,
@@ -42,6 +44,7 @@ class StdioChild:
         env: dict[str, str] | None = None,
         cwd: str | Path | None = None,
         on_stderr: Callable[[int, str], None] | None = None,
+        started: Process | None = None,
     ) -> None:
         if not argv:
             raise ValueError("the child command is empty")
@@ -49,6 +52,7 @@ class StdioChild:
         self.env = env
         self.cwd = cwd
         self.on_stderr = on_stderr
+        self.started = started  # already running (spawn.py): adopted by connect()
         self.pid: int | None = None
         self.returncode: int | None = None
         self.gone = anyio.Event()  # set when the process exits or closes its stdout
@@ -59,17 +63,9 @@ class StdioChild:
 
     @contextlib.asynccontextmanager
     async def _connect(self) -> AsyncIterator[TransportStreams]:
-        process = await anyio.open_process(
-            self.argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=self.env,
-            cwd=self.cwd,
-            # Own process group: Ctrl-C in a terminal reaches the bridge only, which then
-            # stops the child in order; and the group lets us stop grandchildren too.
-            start_new_session=True,
-        )
+        process, self.started = self.started, None
+        if process is None:
+            process = await open_child(self.argv, env=self.env, cwd=self.cwd)
         self.pid = process.pid
         to_session, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
         write_stream, from_session = anyio.create_memory_object_stream[SessionMessage](0)

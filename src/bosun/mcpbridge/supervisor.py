@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 import anyio
+from anyio.abc import Process
 from mcp import Client, ClientSession
 from mcp_types import Implementation
 
@@ -63,7 +64,9 @@ class ChildSupervisor:
         backoff_max: float = 30.0,
         healthy_after: float = 10.0,
         stderr: TextIO | None = None,
+        started: Process | None = None,
     ) -> None:
+        """`started`: the first child, already started by the caller (spawn.py)."""
         if not argv:
             raise ValueError("the child command is empty")
         self.argv = list(argv)
@@ -81,6 +84,7 @@ class ChildSupervisor:
         self._reason = f"starting {shlex.join(self.argv)}"
         self._child: StdioChild | None = None
         self._restarts = 0
+        self._started = started
 
     # -- what request handlers and /healthz use ---------------------------------------
 
@@ -136,7 +140,10 @@ class ChildSupervisor:
 
     async def _run_once(self) -> tuple[bool, str]:
         """Start one child and serve it until it goes; return (became ready, why it ended)."""
-        child = StdioChild(self.argv, env=self.env, cwd=self.cwd, on_stderr=self._forward_stderr)
+        started, self._started = self._started, None
+        child = StdioChild(
+            self.argv, env=self.env, cwd=self.cwd, on_stderr=self._forward_stderr, started=started
+        )
         self._child = child
         client = Client(
             child.connect(),

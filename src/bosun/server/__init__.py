@@ -15,7 +15,7 @@ Started by `bosun controlplane` (cli/controlplane.py) and `bosun up` via
   our records), agent_lookup.py (Ready agents and where they are), upstream.py (the
   proxy's pooled aiohttp client to agents); limits.py is the one ASGI layer in front of
   everything and hands proxied POSTs to a2a_proxy.fast_post (docs/performance.md).
-- mcp_bridge.py: /mcp, agents as MCP tools.
+- mcp_bridge.py: /mcp, agents as MCP tools (mcp_lazy.py starts it on the first request).
 - auth/: none, static tokens, OIDC (JWKS), ServiceAccount tokens (TokenReview).
 - db/: SQLAlchemy models, Alembic migrations, one repository per aggregate.
 - store_db.py (local mode) and store_kube.py (cluster mode): the ResourceStore.

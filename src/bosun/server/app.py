@@ -29,7 +29,7 @@ from bosun import __version__
 from bosun.api.store import ResourceStore
 from bosun.gateway import routes as gateway_routes
 from bosun.security.hosts import HostPolicy
-from bosun.server import a2a_proxy, governance, mcp_bridge
+from bosun.server import a2a_proxy, governance
 from bosun.server.audit import Auditor
 from bosun.server.auth import build_auth
 from bosun.server.auth.serviceaccount import ReviewFn
@@ -38,6 +38,7 @@ from bosun.server.db import Database, Repositories
 from bosun.server.db.engine import safe_url
 from bosun.server.errors import error_response, install_error_handlers
 from bosun.server.limits import RequestLimits
+from bosun.server.mcp_lazy import LazyMcp
 from bosun.server.metrics import HttpMetrics, metrics_route
 from bosun.server.readiness import Readiness
 from bosun.server.record_writer import RecordWriter
@@ -138,7 +139,7 @@ def create_app(
     settings = settings or Settings()
     auth = build_auth(settings, review=token_review)  # bad auth settings fail here, early
     resolve = endpoint or default_endpoint(settings.agent_port)
-    bridge = mcp_bridge.McpBridge(host_policy(settings))
+    mcp = LazyMcp(host_policy(settings))  # the MCP SDK is imported on the first request
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -186,7 +187,7 @@ def create_app(
             stack.push_async_callback(ctx.writer.close)
             _start_tracing(stack)
             app.state.ctx = ctx
-            await stack.enter_async_context(bridge.running(ctx))
+            await stack.enter_async_context(mcp.running(ctx))
             # governance: the model gateway and Policy enforcement (governance.py)
             await stack.enter_async_context(governance.start_gateway(app, ctx, token_review))
             if settings.sync_resources:
@@ -228,9 +229,8 @@ def create_app(
     app.add_middleware(RequestLimits, proxy=a2a_proxy.fast_post)
     app.include_router(a2a_proxy.router)
     app.include_router(gateway_routes.build_router())  # /gateway/... (docs/gateway.md)
-    endpoint_mcp = bridge.asgi_app()
     for path in ("/mcp", "/mcp/"):
-        app.router.routes.append(Route(path, endpoint_mcp, methods=["GET", "POST", "DELETE"]))
+        app.router.routes.append(Route(path, mcp, methods=["GET", "POST", "DELETE"]))
     mount_ui(app)  # last: its catch-all must not shadow any route above
     return app
 

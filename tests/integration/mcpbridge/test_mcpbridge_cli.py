@@ -12,7 +12,7 @@ from bosun.cli.main import app
 
 
 def bridge_call(*argv: str) -> tuple[int, Any]:
-    with mock.patch("bosun.mcpbridge.app.run_bridge") as run_bridge:
+    with mock.patch("bosun.mcpbridge.run.run_bridge") as run_bridge:
         result = CliRunner().invoke(app, ["mcp-bridge", *argv])
     return result.exit_code, run_bridge.call_args
 

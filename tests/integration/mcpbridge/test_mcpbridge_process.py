@@ -295,3 +295,20 @@ def test_a_missing_or_unknown_command_is_a_clear_error() -> None:
     )
     assert unknown.returncode == 127
     assert "command 'no-such-mcp-server-xyz' not found on PATH" in unknown.stderr
+
+
+def test_a_bridge_that_cannot_listen_exits_and_leaves_no_child(tmp_path: Path) -> None:
+    # The child is started before the bridge imports its server (run.py); failing to
+    # listen must still take it down.
+    pid_file = tmp_path / "child.pid"
+    child = ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = [BOSUN, "mcp-bridge", "--host", "127.0.0.1", "--port", str(port), "--", *child]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "address already in use" in result.stderr.lower()
+    assert pid_file.exists(), "the child was never started"
+    assert_gone(int(pid_file.read_text()))

@@ -138,3 +138,25 @@ async def test_mcp_requires_authentication_when_enabled(tmp_path: Path) -> None:
             result = await client.call_tool("list_agents", {})
         assert not result.is_error
     await db.close()
+
+
+async def test_first_requests_at_once_all_reach_the_lazily_started_endpoint(
+    tmp_path: Path,
+) -> None:
+    # /mcp starts on its first request (server/mcp_lazy.py); clients that connect at the
+    # same moment must all be served by the one bridge, none refused while it starts.
+    import anyio
+
+    db = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'cp.db'}")
+    answers: list[bool] = []
+
+    async def one() -> None:
+        async with mcp_client(plane) as client:
+            answers.append(not (await client.call_tool("list_agents", {})).is_error)
+
+    async with control_plane(db, tmp_path) as plane:
+        async with anyio.create_task_group() as tg:
+            for _ in range(5):
+                tg.start_soon(one)
+    await db.close()
+    assert answers == [True] * 5
