@@ -4,8 +4,9 @@ Each run copies examples/ into a fresh temp dir (a fresh database: nothing cache
 earlier run), points the example ModelConfig at a free port for the fake LLM, starts
 `bosun up --mock-llm -f DIR` on free ports and polls every 50 ms. Prints, per run: when
 `/readyz` first answered 200 (database migrated, manifests applied, controller synced),
-when every agent `/api/agents` lists had Ready=True, and how many agents there were; then
-the median of the runs. Figures, not asserts:
+when every agent `/api/agents` lists had Ready=True, how many agents there were and when
+each agent and tool server was first seen Ready (the critical path); then the median of
+the runs. Figures, not asserts:
 
     uv run python bench/up.py [--runs 3]
 """
@@ -35,21 +36,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def agents_ready(client: httpx.Client, url: str) -> tuple[int, int]:
-    """(agents Ready, agents listed)."""
-    items = client.get(f"{url}/api/agents", timeout=5).json()["items"]
-    ready = sum(
-        1
+def ready_names(client: httpx.Client, url: str, route: str) -> tuple[set[str], int]:
+    """(names of the Ready objects a list route returns, how many it returned)."""
+    items = client.get(f"{url}{route}", timeout=5).json()["items"]
+    ready = {
+        f"{item['kind']} {item['metadata']['name']}"
         for item in items
         if any(
             c["type"] == "Ready" and c["status"] == "True"
             for c in (item.get("status") or {}).get("conditions") or []
         )
-    )
+    }
     return ready, len(items)
 
 
-def one_run(timeout: float) -> tuple[float, float, int]:
+def one_run(timeout: float) -> tuple[float, float, int, dict[str, float]]:
     base = Path(tempfile.mkdtemp(prefix="bosun-bench-up-"))
     examples = base / "examples"
     shutil.copytree(ROOT / "examples", examples)
@@ -70,6 +71,7 @@ def one_run(timeout: float) -> tuple[float, float, int]:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
     readyz = all_ready = float("nan")
     count = 0
+    first_ready: dict[str, float] = {}  # "Kind name" -> seconds after the command
     try:
         with httpx.Client() as client:
             while time.perf_counter() - started < timeout:
@@ -79,8 +81,12 @@ def one_run(timeout: float) -> tuple[float, float, int]:
                     if readyz != readyz and client.get(f"{url}/readyz").status_code == 200:
                         readyz = time.perf_counter() - started
                     if readyz == readyz:
-                        ready, count = agents_ready(client, url)
-                        if count and ready == count:
+                        servers, _ = ready_names(client, url, "/api/toolservers")
+                        ready, count = ready_names(client, url, "/api/agents")
+                        now = time.perf_counter() - started
+                        for name in servers | ready:
+                            first_ready.setdefault(name, now)
+                        if count and len(ready) == count:
                             all_ready = time.perf_counter() - started
                             break
                 except httpx.HTTPError:
@@ -95,7 +101,7 @@ def one_run(timeout: float) -> tuple[float, float, int]:
         except subprocess.TimeoutExpired:
             process.kill()
     shutil.rmtree(base, ignore_errors=True)
-    return readyz, all_ready, count
+    return readyz, all_ready, count, first_ready
 
 
 def main() -> None:
@@ -107,9 +113,12 @@ def main() -> None:
     print(f"{'run':>4} {'/readyz 200':>12} {'all Ready':>10} {'agents':>7}")
     readies = []
     for run in range(1, args.runs + 1):
-        readyz, all_ready, count = one_run(args.timeout)
+        readyz, all_ready, count, first_ready = one_run(args.timeout)
         readies.append(all_ready)
-        print(f"{run:>4} {readyz:>11.2f}s {all_ready:>9.2f}s {count:>7}")
+        order = ", ".join(
+            f"{name} {at:.1f}" for name, at in sorted(first_ready.items(), key=lambda x: x[1])
+        )
+        print(f"{run:>4} {readyz:>11.2f}s {all_ready:>9.2f}s {count:>7}   Ready at: {order}")
     print(f"median command -> all agents Ready: {statistics.median(readies):.2f} s (target <= 5 s)")
 
 
