@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx2
-from mcp import Client
-from mcp.client.sse import sse_client
-from mcp.client.streamable_http import streamable_http_client
 
 from bosun.api.mcpserver import DiscoveredTool
 
@@ -62,6 +59,11 @@ def ssl_context(
 def _transport(endpoint: Endpoint, errors: list[str]) -> AbstractAsyncContextManager[Any]:
     """The SDK transport for the endpoint; HTTP error statuses are noted in `errors`
     (the SDK reports them only as "Server returned an error response")."""
+    # The mcp SDK is imported here, not with the module: the local supervisor imports
+    # this module at `bosun up`'s start, before the first workload is started (~0.5 s).
+    from mcp.client.sse import sse_client
+    from mcp.client.streamable_http import streamable_http_client
+
     headers = dict(endpoint.headers or {})
 
     async def note(response: httpx2.Response) -> None:
@@ -123,6 +125,8 @@ def describe(exc: BaseException) -> str:
 
 
 async def _list(endpoint: Endpoint, errors: list[str]) -> list[DiscoveredTool]:
+    from mcp import Client
+
     tools: list[DiscoveredTool] = []
     async with Client(_transport(endpoint, errors), cache=None) as client:
         cursor: str | None = None

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from fastapi import Request
 
 from bosun.server.auth.base import USER_HEADER, Authenticator, User
-from bosun.server.auth.oidc import OIDCAuthenticator
 from bosun.server.auth.rbac import Rbac
 from bosun.server.auth.serviceaccount import ReviewFn, ServiceAccountAuthenticator
 from bosun.server.auth.tokens import StaticTokens
@@ -99,6 +98,8 @@ def build_auth(settings: Settings, *, review: ReviewFn | None = None) -> Auth:
     elif settings.auth == "oidc":
         if not settings.oidc_issuer or not settings.oidc_audience:
             raise ValueError("auth mode oidc needs BOSUN_OIDC_ISSUER and BOSUN_OIDC_AUDIENCE")
+        from bosun.server.auth.oidc import OIDCAuthenticator  # PyJWT + cryptography: ~0.1 s
+
         authenticators.append(
             OIDCAuthenticator(
                 issuer=settings.oidc_issuer,
