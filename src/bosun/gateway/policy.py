@@ -56,6 +56,7 @@ class Decision:
     status: Literal[200, 403, 429] = 200
     retry_after: int | None = None  # seconds, for 429
     resets_at: str | None = None  # ISO 8601, for 429
+    what: str = ""  # what was refused: model, tokens, requests, invoke, a2a (metrics' reason)
 
     @property
     def reason(self) -> str:
@@ -94,6 +95,7 @@ def model_decision(
                 f"spec.models.deny[{index}]",
                 f'model "{model}" is denied in namespace {namespace} by Policy {_ref(policy)} '
                 f'(spec.models.deny[{index}]: "{denied}")',
+                "model",
             )
         if _match(model, rules.allow) is None:
             return _forbidden(
@@ -101,6 +103,7 @@ def model_decision(
                 "spec.models.allow",
                 f'model "{model}" is not allowed in namespace {namespace} by Policy '
                 f"{_ref(policy)} (spec.models.allow: {', '.join(rules.allow) or 'none'})",
+                "model",
             )
         if rules.providers and provider not in rules.providers:
             return _forbidden(
@@ -108,12 +111,13 @@ def model_decision(
                 "spec.models.providers",
                 f"provider {provider} is not allowed in namespace {namespace} by Policy "
                 f"{_ref(policy)} (spec.models.providers: {', '.join(rules.providers)})",
+                "model",
             )
     return ALLOWED
 
 
-def _forbidden(policy: Policy, rule: str, message: str) -> Decision:
-    return Decision(False, message, _ref(policy), rule, status=403)
+def _forbidden(policy: Policy, rule: str, message: str, what: str) -> Decision:
+    return Decision(False, message, _ref(policy), rule, status=403, what=what)
 
 
 def _caller_matches(caller: Caller, users: Sequence[str] | None, groups: Sequence[str] | None,
@@ -147,6 +151,7 @@ def invoke_decision(
         f"spec.invokers[{index}]",
         f"{caller.id} may not invoke agent {namespace}/{agent}: no invoker rule admits it "
         f"(rules naming this agent: {names})",
+        "invoke",
     )
 
 
@@ -169,6 +174,7 @@ def a2a_decision(policies: Iterable[Policy], source: str | None, target: str) ->
                     f"spec.a2a[{i}]",
                     f"A2A from namespace {source} to namespace {target} is denied by Policy "
                     f'{_ref(policy)} rule spec.a2a[{i}] (Deny "{matched}")',
+                    "a2a",
                 )
         allows = [r for r in rules if r.action == "Allow"]
         if allows and not any(_match(source, r.namespaces) for r in allows):
@@ -177,6 +183,7 @@ def a2a_decision(policies: Iterable[Policy], source: str | None, target: str) ->
                 "spec.a2a",
                 f"A2A from namespace {source} to namespace {target} is denied by Policy "
                 f"{_ref(policy)}: no Allow rule of spec.a2a names namespace {source}",
+                "a2a",
             )
     return ALLOWED
 
@@ -246,10 +253,10 @@ def limit_decision(applied: Sequence[tuple[AppliedLimit, Usage]], now: float) ->
         over: str | None = None
         if limit.tokens is not None and used.tokens >= limit.tokens:
             over = f"token budget of {limit.tokens} tokens per {describe(limit.window.seconds)}"
-            spent = f"{used.tokens} used"
+            spent, what = f"{used.tokens} used", "tokens"
         elif limit.requests is not None and used.requests > limit.requests:
             over = f"rate of {limit.requests} requests per {describe(limit.window.seconds)}"
-            spent = f"{used.requests - 1} made"
+            spent, what = f"{used.requests - 1} made", "requests"
         if over is None:
             continue
         who = {"Namespace": "namespace", "Agent": "agent", "User": "user"}[limit.per]
@@ -263,6 +270,7 @@ def limit_decision(applied: Sequence[tuple[AppliedLimit, Usage]], now: float) ->
             status=429,
             retry_after=limit.window.retry_after(now),
             resets_at=limit.window.resets_at_iso(),
+            what=what,
         )
     return ALLOWED
 

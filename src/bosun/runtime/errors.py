@@ -3,6 +3,12 @@
 User errors (configuration: API key, model name), model/provider errors (rate limits,
 outages, context window) and tool errors are told apart, each with what to do next.
 Secrets never appear: provider bodies are shortened and API keys are never part of them.
+
+A refusal by Bosun's model gateway (a Policy: model not allowed, budget or rate spent;
+or a bad gateway credential) is told apart from the provider's own errors by the
+`bosun_gateway` object the gateway puts in its error body (gateway/routes.py
+REFUSAL_KEY): its message, which names the Policy, the rule and when the window resets,
+is shown verbatim, not as "check the API key" or "try again in a moment".
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ if TYPE_CHECKING:
     from bosun.runtime.engine import Engine
 
 _MAX = 300
+_MAX_GATEWAY = 1000  # the gateway's own messages: names and times, no provider text
+GATEWAY_REFUSAL_KEY = "bosun_gateway"  # must equal bosun.gateway.routes.REFUSAL_KEY
 
 
 def _short(text: object) -> str:
@@ -25,8 +33,25 @@ def _short(text: object) -> str:
     return value if len(value) <= _MAX else value[:_MAX] + "…"
 
 
+def gateway_refusal(exc: BaseException) -> str | None:
+    """The gateway's message when `exc` is the model gateway's own refusal, else None.
+
+    The OpenAI SDK hands over the body's `error` object, the Anthropic SDK the whole body."""
+    body = getattr(exc, "body", None)
+    if not isinstance(body, dict):
+        return None
+    error = body if GATEWAY_REFUSAL_KEY in body else body.get("error")
+    if not isinstance(error, dict) or not isinstance(error.get(GATEWAY_REFUSAL_KEY), dict):
+        return None
+    message = str(error.get("message") or "").strip()
+    return message[:_MAX_GATEWAY] if message else None
+
+
 def describe_failure(exc: BaseException, engine: Engine) -> str:
     model = engine.model_name
+    refused = gateway_refusal(exc)
+    if refused is not None:
+        return f"The model gateway refused the call to model {model!r}: {refused}"
     if isinstance(exc, engine_errors.UsageLimitExceeded):
         limit = engine.limits.max_llm_calls
         return (
