@@ -42,6 +42,13 @@ app.kubernetes.io/component: controlplane
 {{- printf "%s:%s" $repository (include "bosun.tag" .) -}}
 {{- end -}}
 
+{{/* imagePullSecrets as "a,b" for the operator (BOSUN_IMAGE_PULL_SECRETS); called with the list. */}}
+{{- define "bosun.pullSecretNames" -}}
+{{- $names := list -}}
+{{- range . -}}{{- $names = append $names .name -}}{{- end -}}
+{{- join "," $names -}}
+{{- end -}}
+
 {{/* The tool server's objects are named as kagent names its RemoteMCPServer. */}}
 {{- define "bosun.toolServerName" -}}kagent-tool-server{{- end -}}
 

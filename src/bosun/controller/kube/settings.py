@@ -66,15 +66,14 @@ class ControllerSettings:
         BOSUN_WATCH_NAMESPACES (comma-separated), BOSUN_LEADER_ELECTION (true/false),
         BOSUN_LEASE_NAME, BOSUN_LEASE_NAMESPACE, BOSUN_CONTROLLER_WORKERS,
         BOSUN_DISCOVERY_INTERVAL (seconds); without `translate` in `overrides`:
-        BOSUN_RUNTIME_IMAGE, BOSUN_MCP_RUNNER_IMAGE, BOSUN_INTERNAL_URL (the runtime's
+        BOSUN_RUNTIME_IMAGE, BOSUN_MCP_RUNNER_IMAGE, BOSUN_IMAGE_PULL_SECRETS (comma-separated
+        Secret names every agent and MCPServer pod gets), BOSUN_INTERNAL_URL (the runtime's
         BOSUN_URL). Raises ValueError naming the variable on a bad value.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         if env.get("BOSUN_WATCH_NAMESPACES"):
-            values["watch_namespaces"] = tuple(
-                ns.strip() for ns in env["BOSUN_WATCH_NAMESPACES"].split(",") if ns.strip()
-            )
+            values["watch_namespaces"] = _names(env["BOSUN_WATCH_NAMESPACES"])
         if env.get("BOSUN_LEADER_ELECTION"):
             flag = env["BOSUN_LEADER_ELECTION"].strip().lower()
             if flag not in ("true", "false", "1", "0", "yes", "no"):
@@ -100,6 +99,7 @@ class ControllerSettings:
             values["translate"] = TranslateOptions(
                 runtime_image=env.get("BOSUN_RUNTIME_IMAGE") or defaults.runtime_image,
                 mcp_runner_image=env.get("BOSUN_MCP_RUNNER_IMAGE") or defaults.mcp_runner_image,
+                image_pull_secrets=_names(env.get("BOSUN_IMAGE_PULL_SECRETS")),
                 controlplane_url=env.get("BOSUN_INTERNAL_URL") or None,
                 # BOSUN_MODEL_GATEWAY=on: route models through the gateway (docs/gateway.md)
                 model_gateway=_on(env.get("BOSUN_MODEL_GATEWAY")),
@@ -116,3 +116,8 @@ class ControllerSettings:
 
 def _on(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "on", "yes")
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of names, blanks dropped."""
+    return tuple(n.strip() for n in (value or "").split(",") if n.strip())

@@ -111,6 +111,7 @@ def runtime_objects(
             config_secret=config_secret_name(name),
             service_account=sa_name,
             config_hash=config_hash,
+            default_pull_secrets=options.image_pull_secrets,
         ),
         service(name, namespace, lbl, sel, owner, port=AGENT_PORT),
     ]
@@ -149,6 +150,7 @@ def translate_agent(agent: Agent, refs: References, options: TranslateOptions) -
                 base_env=runtime_env(agent.name, ns, options.controlplane_url),
                 service_account=sa_name,
                 config_hash=digest,
+                default_pull_secrets=options.image_pull_secrets,
             ),
             service(agent.name, ns, lbl, sel, owner, port=AGENT_PORT),
         ]

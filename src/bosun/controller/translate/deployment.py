@@ -42,13 +42,22 @@ def merge_env(ours: list[Obj], user: list[EnvVar]) -> list[Obj]:
     return [v for v in ours if v["name"] not in names] + user_wire
 
 
-def pod_spec_extras(spec: SharedDeploymentSpec | None) -> Obj:
-    """Pod-level settings copied from the user's deployment block."""
+def pull_secrets(own: list[str], defaults: tuple[str, ...]) -> Obj:
+    """`imagePullSecrets` for a pod: the resource's own Secrets, then the operator's
+    (the chart's imagePullSecrets) not already named; empty when there are none."""
+    names = list(dict.fromkeys([*own, *defaults]))
+    return {"imagePullSecrets": [{"name": n} for n in names]} if names else {}
+
+
+def pod_spec_extras(
+    spec: SharedDeploymentSpec | None, default_pull_secrets: tuple[str, ...]
+) -> Obj:
+    """Pod-level settings copied from the user's deployment block, plus the operator's
+    image pull Secrets (merged after the user's own)."""
+    own = [s.name for s in spec.image_pull_secrets] if spec else []
+    extras: Obj = pull_secrets(own, default_pull_secrets)
     if spec is None:
-        return {}
-    extras: Obj = {}
-    if spec.image_pull_secrets:
-        extras["imagePullSecrets"] = [s.to_wire() for s in spec.image_pull_secrets]
+        return extras
     if spec.node_selector:
         extras["nodeSelector"] = dict(spec.node_selector)
     if spec.tolerations:
@@ -119,6 +128,7 @@ def agent_deployment(
     config_secret: str,
     service_account: str,
     config_hash: str,
+    default_pull_secrets: tuple[str, ...],
 ) -> Obj:
     mounts: list[Any] = [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}]
     volumes: list[Any] = [{"name": "config", "secret": {"secretName": config_secret}}]
@@ -153,7 +163,7 @@ def agent_deployment(
             {**c, "image": image, "volumeMounts": [config_mount, *c.get("volumeMounts", [])]}
             for c in wiring.init_containers
         ]
-    pod_spec.update(pod_spec_extras(spec))
+    pod_spec.update(pod_spec_extras(spec, default_pull_secrets))
     return deployment(
         name,
         namespace,
@@ -179,6 +189,7 @@ def byo_deployment(
     base_env: list[Obj],
     service_account: str,
     config_hash: str,
+    default_pull_secrets: tuple[str, ...],
 ) -> Obj:
     container: Obj = {
         "name": "agent",
@@ -198,7 +209,7 @@ def byo_deployment(
     pod_spec: Obj = {"serviceAccountName": service_account}
     if spec.volumes:
         pod_spec["volumes"] = list(spec.volumes)
-    pod_spec.update(pod_spec_extras(spec))
+    pod_spec.update(pod_spec_extras(spec, default_pull_secrets))
     return deployment(
         name,
         namespace,

@@ -60,6 +60,10 @@ class TranslateOptions:
 
     runtime_image: str = RUNTIME_IMAGE  # repository:<package version>, never latest
     mcp_runner_image: str = MCP_RUNNER_IMAGE
+    image_pull_secrets: tuple[str, ...] = ()
+    """Secrets (by name, in the pod's own namespace) every pod Bosun creates pulls its
+    image with: agents, teams and MCPServers (BOSUN_IMAGE_PULL_SECRETS; the chart's
+    imagePullSecrets). An Agent's own deployment.imagePullSecrets come first."""
     controlplane_url: str | None = None  # BOSUN_URL for the runtime
     agent_url: Callable[[str, str], str] | None = None  # (namespace, name) -> A2A URL
     mcp_server_url: Callable[[MCPServer], str] | None = None

@@ -10,7 +10,7 @@ must contain the `bosun` command.
 from __future__ import annotations
 
 from bosun.api.mcpserver import MCPServer, MCPServerDeployment
-from bosun.controller.translate.deployment import deployment, merge_env
+from bosun.controller.translate.deployment import deployment, merge_env, pull_secrets
 from bosun.controller.translate.errors import Errors
 from bosun.controller.translate.hashing import config_hash
 from bosun.controller.translate.interface import MCPServerOutput, References, TranslateOptions
@@ -151,7 +151,9 @@ def translate_mcpserver(
         server.name, ns, lbl, owner, existing=d.service_account_name, settings=d.service_account
     )
     objects += _rbac(server, sa_name, lbl, owner)
-    pod_spec: Obj = {"serviceAccountName": sa_name}
+    # MCPServer's deployment block has no imagePullSecrets (kmcp's neither): the
+    # operator's (the chart's imagePullSecrets) are what a private registry needs.
+    pod_spec: Obj = {"serviceAccountName": sa_name, **pull_secrets([], options.image_pull_secrets)}
     if d.volumes:
         pod_spec["volumes"] = list(d.volumes)
     objects.append(
