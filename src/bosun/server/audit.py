@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from bosun.server.auth.base import User
-from bosun.server.auth.rbac import require_write
+from bosun.server.auth.rbac import require_change
 from bosun.server.db import Repositories
 from bosun.server.db.audit import AuditRecord
 from bosun.server.db.models import utcnow
@@ -186,7 +186,7 @@ def authorize_change(
     """The role check of a resource-changing route (auth/rbac.py): 403 naming the role and
     namespace needed, and the refused attempt in the audit log."""
     try:
-        require_write(user, namespace, f"{kind} {namespace}/{name}")
+        require_change(user, kind, namespace, f"{kind} {namespace}/{name}")
     except Forbidden as exc:
         resource_change(ctx.audit, user.id, action, kind, namespace, name, "forbidden",
                         exc.message)  # fmt: skip

@@ -127,3 +127,39 @@ async def test_audit_log_is_admin_only_and_records_changes(plane: Plane) -> None
     assert later == []
     for token in TOKENS.values():
         assert token not in json.dumps(records)
+
+
+def _budget(tokens: int) -> dict[str, object]:
+    return {"apiVersion": "policy.bosun.dev/v1alpha1", "kind": "Policy",
+            "metadata": {"name": "budget", "namespace": "team-a"},
+            "spec": {"limits": [{"name": "daily", "window": "24h", "tokens": tokens}]}}  # fmt: skip
+
+
+async def test_policies_are_changed_by_admins_only(plane: Plane) -> None:
+    http = plane.http
+    created = await http.post("/api/resources", json=_budget(1000), headers=as_("root"))
+    assert created.status_code == 201, created.text
+    # The governed team's editor may not lift its own budget, nor delete it, nor add one.
+    raised = await http.post("/api/resources", json=_budget(10**9), headers=as_("alice"))
+    assert raised.status_code == 403, raised.text
+    assert "needs the admin role" in raised.json()["message"], raised.json()
+    path = "/api/resources/policies/team-a/budget"
+    assert (await http.delete(path, headers=as_("alice"))).status_code == 403
+    other = {**_budget(5), "metadata": {"name": "mine", "namespace": "team-a"}}
+    assert (await http.post("/api/resources", json=other, headers=as_("alice"))).status_code == 403
+    assert (await http.delete(path, headers=as_("victor"))).status_code == 403
+    # ... but both may read it, and the budget is unchanged.
+    for reader in ("alice", "victor"):
+        seen = await http.get(path, headers=as_(reader))
+        assert seen.status_code == 200, seen.text
+        assert seen.json()["spec"]["limits"][0]["tokens"] == 1000
+    # Admins change and delete it.
+    assert (
+        await http.post("/api/resources", json=_budget(2000), headers=as_("root"))
+    ).status_code == 200
+    assert (await http.delete(path, headers=as_("root"))).status_code == 204
+    await plane.settle()
+    records = (await http.get("/api/audit?kind=resource", headers=as_("root"))).json()
+    seen_records = {(r["user_id"], r["action"], r["outcome"], r["target"]) for r in records}
+    assert ("alice", "apply", "forbidden", "Policy/team-a/budget") in seen_records
+    assert ("alice", "delete", "forbidden", "Policy/team-a/budget") in seen_records

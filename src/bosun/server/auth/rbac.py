@@ -13,15 +13,19 @@ The mapping comes from BOSUN_RBAC (JSON), e.g.
 `serviceaccount:NAMESPACE:NAME` (`NAME` may be `*`). BOSUN_ADMINS entries are admins too.
 
 What each role may do: viewer reads resources (and invokes agents); editor also creates,
-changes and deletes them in its namespaces; admin does everything everywhere, sees every
-user's usage and reads the audit log. Sessions, tasks and feedback stay private to their
-user whatever the role. Without BOSUN_RBAC: auth mode none makes the local user admin;
-token and oidc make BOSUN_ADMINS admins and every other authenticated user a viewer, so
-nothing changes until someone is granted a role. Agents (ServiceAccounts, and agents
-acting for a user) are at least viewers, and never editors unless the mapping names them.
+changes and deletes them in its namespaces, except Policies (ADMIN_KINDS: a team that
+could edit its namespace's Policy could lift its own budget or allow any model, so only
+admins, the platform team, change them; editors and viewers read them); admin does
+everything everywhere, sees every user's usage and reads the audit log. Sessions, tasks
+and feedback stay private to their user whatever the role. Without BOSUN_RBAC: auth mode
+none makes the local user admin; token and oidc make BOSUN_ADMINS admins and every other
+authenticated user a viewer, so nothing changes until someone is granted a role. Agents
+(ServiceAccounts, and agents acting for a user) are at least viewers, and never editors
+unless the mapping names them.
 
 Built once by auth.build_auth; `Auth.current_user` attaches the caller's `Grants`.
-Routes call `require_write` / `require_read` (403 naming the role and namespace needed).
+Routes call `require_change` (through server/audit.py `authorize_change`) / `require_read`
+(403 naming the role and namespace needed).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from bosun.server.errors import Forbidden
 
 SA_PREFIX = "system:serviceaccount:"
 ANY = "*"
+ADMIN_KINDS = frozenset({"Policy"})
+"""Kinds only admins may create, change or delete, in any namespace (others may read)."""
 
 
 class RbacError(ValueError):
@@ -141,6 +147,17 @@ def require_write(user: User, namespace: str, what: str) -> None:
         f"{namespace!r} (or admin)",
         "metadata.namespace",
     )
+
+
+def require_change(user: User, kind: str, namespace: str, what: str) -> None:
+    """Raise 403 unless `user` may change `what`, an object of `kind` in `namespace`:
+    ADMIN_KINDS need the admin role, the others `require_write`'s."""
+    if kind in ADMIN_KINDS and not user.grants.admin:
+        raise Forbidden(
+            f"{_who(user)} may not change {what}: {kind} objects are the platform team's, "
+            "that needs the admin role"
+        )
+    require_write(user, namespace, what)
 
 
 def require_read(user: User, namespace: str | None, what: str) -> None:
