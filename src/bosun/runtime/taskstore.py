@@ -13,8 +13,13 @@ their last version, and read back when asked for.
 A task read back from the backend in state submitted or working was running in a process
 that is gone (a restart or a crash; this process runs every task it has in memory): it
 is marked failed, with a status message saying so, rather than left "working" forever
-for a client that polls or re-subscribes. `on_saved` hooks (the push-config store) run
-after each save.
+for a client that polls or re-subscribes. Nobody may read it back, though (its caller
+left before the process died), so the tasks a process runs are also noted in a journal
+on local disk (`store.journal`, attached to the backend by `open_backend`): at start,
+`recover` fails the ones that a gone process of the same agent left running and writes
+them through, so the control plane's record and the UI say failed too. Paused tasks
+(input-required) are not running: they stay paused across a restart. `on_saved` hooks
+(the push-config store) run after each save.
 
 A task paused with a deadline (BOSUN_APPROVAL_TIMEOUT, pending.py) is failed when the
 deadline passes: a timer per paused task in this process, and a check when a task is
@@ -37,11 +42,14 @@ from google.protobuf import json_format
 
 from bosun.runtime.pending import deadline_of, expiry_text
 from bosun.runtime.store import SessionBackend, StoreError
+from bosun.runtime.store.journal import RunningJournal
 
 log = logging.getLogger("bosun.runtime")
 
 TASKS_AT_REST = 100
 """Finished or paused tasks kept in memory (running ones always are)."""
+RECOVER_BACKOFF = (0.5, 30.0)
+"""First and longest wait between attempts to read a left task while the store is down."""
 _AT_REST = frozenset(
     int(state)
     for state in (
@@ -123,6 +131,41 @@ class PersistentTaskStore(TaskStore):
         self.restored: set[str] = set()  # tasks read back from the backend (older processes')
         self.on_saved: list[Callable[[Task], Awaitable[None]]] = []
         self._expiry: dict[str, asyncio.Task[None]] = {}  # paused task id -> its timer
+        journal = getattr(backend, "journal", None)
+        self._journal = journal if isinstance(journal, RunningJournal) else None
+        self.left = self._journal.take_left() if self._journal is not None else set()
+        self.recovery: asyncio.Task[None] | None = None
+        if self.left:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                pass  # built outside a loop: the owner awaits recover() itself
+            else:
+                self.recovery = asyncio.create_task(self.recover(), name="recover left tasks")
+
+    async def recover(self) -> None:
+        """Fail (and write through) the tasks a gone process of this agent left running."""
+        delay, longest = RECOVER_BACKOFF
+        context = ServerCallContext()
+        while self.left:
+            task_id = min(self.left)
+            try:
+                task = await self.get(task_id, context)  # read back: failed if it was running
+            except StoreError as exc:
+                log.warning("task %s left by the last process: not read yet: %s", task_id, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, longest)
+                continue
+            except Exception:  # not worth retrying; it is failed when read back
+                log.exception("task %s left by the last process could not be read", task_id)
+                self.left.discard(task_id)
+                continue
+            if task is not None:
+                state = TaskState.Name(task.status.state)
+                log.info("task %s left by the last process is %s", task_id, state)
+            self.left.discard(task_id)
+            if self._journal is not None and (task is None or int(task.status.state) in _AT_REST):
+                self._journal.ended(task_id)
 
     async def _write(self, task: Task) -> bool:
         try:
@@ -138,6 +181,11 @@ class PersistentTaskStore(TaskStore):
     async def save(self, task: Task, context: ServerCallContext) -> None:
         await self._memory.save(task, context)
         state = int(task.status.state)
+        if self._journal is not None:  # before the backend has it: a kill may come next
+            if state in _INTERRUPTED:
+                self._journal.started(task.id)
+            else:
+                self._journal.ended(task.id)
         if self._persisted_state.get(task.id) == state:
             self._dirty.add(task.id)
         else:
@@ -230,6 +278,8 @@ class PersistentTaskStore(TaskStore):
 
     async def delete(self, task_id: str, context: ServerCallContext) -> None:
         await self._memory.delete(task_id, context)
+        if self._journal is not None:
+            self._journal.ended(task_id)
         self._persisted_state.pop(task_id, None)
         self._dirty.discard(task_id)
         self._at_rest.pop(task_id, None)

@@ -54,13 +54,26 @@ def default_data_dir() -> Path:
 
 
 def open_backend(*, agent: str, data_dir: Path | None = None) -> SessionBackend:
-    """The control plane when BOSUN_URL is set, else SQLite under `data_dir`."""
+    """The control plane when BOSUN_URL is set, else SQLite under `data_dir`.
+
+    Either way the backend gets a `journal` (`store.journal`) under `data_dir`/running:
+    the tasks this process runs, so that the next process fails those it left.
+    """
+    from bosun.runtime.store.journal import RunningJournal, journal_key
+
     url = os.environ.get("BOSUN_URL")
+    directory = data_dir or default_data_dir()
+    backend: Any
     if url:
         from bosun.runtime.store.controlplane import ControlPlaneBackend
 
-        return ControlPlaneBackend(url, agent=agent)
-    from bosun.runtime.store.sqlite import SqliteBackend
+        backend = ControlPlaneBackend(url, agent=agent)
+        location = url.rstrip("/")
+    else:
+        from bosun.runtime.store.sqlite import SqliteBackend
 
-    directory = data_dir or default_data_dir()
-    return SqliteBackend(directory / f"{agent.replace('/', '__')}.sqlite3")
+        backend = SqliteBackend(directory / f"{agent.replace('/', '__')}.sqlite3")
+        location = str(backend.path.resolve())
+    backend.journal = RunningJournal(directory / "running", journal_key(agent, location))
+    result: SessionBackend = backend
+    return result
