@@ -5,6 +5,9 @@ helm_uninstall, helm_repo_add. The binary is $BOSUN_HELM, else `helm` on PATH; i
 the cluster as kubectl would ($KUBECONFIG or the pod's service account). Arguments are
 passed as an argv list (no shell); a failing command is a tool error carrying helm's own
 message. A values document is given inline and written to a private temporary file.
+In a namespaced install ($BOSUN_WATCH_NAMESPACES) a release outside those namespaces is
+refused with a tool error naming them, and a call without a namespace uses the pod's
+own ($POD_NAMESPACE) when it is one of them, else the first.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from bosun.tools.catalog import ADD, ADD_IDEMPOTENT, CHANGE, CHANGE_AGAIN, READ, ToolSpec
+from bosun.tools.k8s_client import NamespaceScope
 from bosun.tools.k8s_format import cap
 
 TIMEOUT = 300.0  # an upgrade with --wait may take minutes; nothing waits longer
@@ -37,8 +41,17 @@ def _check_name(value: str, what: str) -> None:
 
 
 class HelmTools:
-    def __init__(self, binary: str | None = None) -> None:
+    def __init__(self, binary: str | None = None, scope: NamespaceScope | None = None) -> None:
         self.binary = binary or find_helm()
+        self.scope = NamespaceScope.from_env() if scope is None else scope
+
+    def _namespace(self, namespace: str | None) -> str | None:
+        """The --namespace to pass: the given one if the scope allows it; without one,
+        helm's own default, or in a namespaced install the pod's namespace or the first
+        allowed one."""
+        if namespace:
+            return self.scope.check(namespace)
+        return self.scope.default(os.environ.get("POD_NAMESPACE")) if self.scope.limited else None
 
     def specs(self) -> list[ToolSpec]:
         return [
@@ -105,9 +118,10 @@ class HelmTools:
         """List Helm releases (of a namespace, or of all namespaces)."""
         args = ["list"]
         if all_namespaces:
+            self.scope.refuse_all_namespaces()
             args.append("--all-namespaces")
-        elif namespace:
-            args += ["--namespace", namespace]
+        elif ns := self._namespace(namespace):
+            args += ["--namespace", ns]
         if all:  # helm 4 has no --all: every state flag together means the same
             uninstalled = uninstalling = failed = deployed = pending = True
             args.append("--superseded")
@@ -134,7 +148,7 @@ class HelmTools:
     ) -> str:
         """Get details of a Helm release: its manifest, hooks, notes, values or all."""
         _check_name(name, "release name")
-        return await self.run(["get", resource, name, "--namespace", namespace])
+        return await self.run(["get", resource, name, "--namespace", self.scope.check(namespace)])
 
     async def repo_update(self) -> str:
         """Update the local cache of chart repositories (what charts and versions exist)."""
@@ -163,8 +177,8 @@ class HelmTools:
         """Upgrade (or install) a Helm release."""
         _check_name(name, "release name")
         args = ["upgrade", name, chart]
-        if namespace:
-            args += ["--namespace", namespace]
+        if ns := self._namespace(namespace):
+            args += ["--namespace", ns]
         if version:
             args += ["--version", version]
         for item in (s.strip() for s in (set or "").split(",")):
@@ -194,7 +208,7 @@ class HelmTools:
     ) -> str:
         """Uninstall a Helm release (deletes its resources)."""
         _check_name(name, "release name")
-        args = ["uninstall", name, "--namespace", namespace]
+        args = ["uninstall", name, "--namespace", self.scope.check(namespace)]
         if dry_run:
             args.append("--dry-run")
         if wait:

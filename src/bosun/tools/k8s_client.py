@@ -7,7 +7,10 @@ loops in tests, and a call is rare next to the cost of a connection) and resolve
 model types (`po`, `deployments.apps`, `Rollout`, a manifest's apiVersion/kind) to an API
 resource: a table of common kinds first, then the API server's discovery documents, so
 custom resources work too. `failing` turns any exception into a ToolError the model can
-read. Secret values never leave this module unredacted (`clean`).
+read. Secret values never leave this module unredacted (`clean`). `NamespaceScope` is a
+namespaced install's limit ($BOSUN_WATCH_NAMESPACES, the chart's watchNamespaces): the
+tools refuse other namespaces, and cluster-scoped kinds, with an error naming the allowed
+namespaces instead of the API server's bare 403.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +29,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 if TYPE_CHECKING:
     from lightkube import AsyncClient, KubeConfig
 
+WATCH_NAMESPACES_ENV = "BOSUN_WATCH_NAMESPACES"
 DISCOVERY_TTL = 60.0  # seconds a discovery answer is reused; new CRDs show up after that
 VERBS = ["get", "list", "global_list", "post", "patch", "delete", "put", "watch", "global_watch"]
 
@@ -127,6 +132,62 @@ def common_kinds() -> dict[str, Kind]:
     return table
 
 
+@dataclass(frozen=True)
+class NamespaceScope:
+    """The namespaces the tools may reach: all (empty `allowed`), or only those listed.
+
+    A namespaced install (the chart's watchNamespaces) gives the tool server Roles in
+    those namespaces only; anything else would be the API server's 403, which tells a
+    model nothing about where it may look instead.
+    """
+
+    allowed: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> NamespaceScope:
+        env = os.environ if environ is None else environ
+        names = (n.strip() for n in env.get(WATCH_NAMESPACES_ENV, "").split(","))
+        return cls(tuple(dict.fromkeys(n for n in names if n)))
+
+    @property
+    def limited(self) -> bool:
+        return bool(self.allowed)
+
+    def _listed(self) -> str:
+        return ", ".join(repr(n) for n in self.allowed)
+
+    def default(self, preferred: str | None) -> str | None:
+        """The namespace a call without one uses: `preferred` (the context's, the pod's)
+        when allowed, else the first allowed one."""
+        if not self.limited or (preferred and preferred in self.allowed):
+            return preferred
+        return self.allowed[0]
+
+    def check(self, namespace: str) -> str:
+        """`namespace`, or a ToolError naming the namespaces this server may reach."""
+        if self.limited and namespace not in self.allowed:
+            raise ToolError(
+                f"namespace {namespace!r} is outside this tool server's reach: it was "
+                f"installed for the namespaces {self._listed()} only (watchNamespaces); "
+                "ask about one of those"
+            )
+        return namespace
+
+    def check_cluster_scoped(self, kind: str) -> None:
+        if self.limited:
+            raise ToolError(
+                f"{kind} is cluster-scoped, and this tool server may read only the "
+                f"namespaces {self._listed()} (watchNamespaces)"
+            )
+
+    def refuse_all_namespaces(self) -> None:
+        if self.limited:
+            raise ToolError(
+                "all namespaces is not available: this tool server may reach only the "
+                f"namespaces {self._listed()} (watchNamespaces); ask for them one at a time"
+            )
+
+
 def load_config() -> tuple[KubeConfig | None, str]:
     """The cluster configuration, or None and why not; the text is shown to users."""
     from lightkube import ConfigError, KubeConfig
@@ -153,11 +214,13 @@ def load_config() -> tuple[KubeConfig | None, str]:
 class Cluster:
     """One cluster configuration, shared by every Kubernetes tool."""
 
-    def __init__(self, config: KubeConfig) -> None:
+    def __init__(self, config: KubeConfig, scope: NamespaceScope | None = None) -> None:
         self.config = config
+        self.scope = NamespaceScope.from_env() if scope is None else scope
         self._discovered: tuple[float, list[Kind]] | None = None
         single = config.get()
-        self.default_namespace: str = (single.namespace if single else None) or "default"
+        context_namespace = (single.namespace if single else None) or "default"
+        self.default_namespace: str = self.scope.default(context_namespace) or "default"
 
     def client(self) -> AsyncClient:
         from lightkube import AsyncClient
@@ -249,10 +312,24 @@ class Cluster:
         raise ToolError(f"the cluster serves no {kind} in {api_version} (is its CRD installed?)")
 
     def namespace_for(self, kind: Kind, namespace: str | None) -> dict[str, Any]:
-        """lightkube's namespace argument: the given one, the context's, or none."""
+        """lightkube's namespace argument: the given one, the context's, or none; a
+        ToolError when the namespace scope does not allow it."""
         if not kind.namespaced:
+            self.scope.check_cluster_scoped(kind.kind)
             return {}
-        return {"namespace": namespace or self.default_namespace}
+        return {"namespace": self.check_namespace(namespace or self.default_namespace)}
+
+    def check_namespace(self, namespace: str) -> str:
+        return self.scope.check(namespace)
+
+    def list_scopes(self, kind: Kind, namespace: str | None, everywhere: bool) -> list[Any]:
+        """The namespaces one list call reads: all (lightkube's ALL_NS), or each allowed
+        one when the scope is limited, or the one `namespace_for` gives."""
+        from lightkube import ALL_NS
+
+        if kind.namespaced and everywhere:
+            return list(self.scope.allowed) if self.scope.limited else [ALL_NS]
+        return [self.namespace_for(kind, namespace).get("namespace")]
 
 
 def where(kind: Kind, name: str, namespace: str | None) -> str:

@@ -62,23 +62,25 @@ class ReadTools:
         ] = 200,
     ) -> str:
         """Get Kubernetes resources, like `kubectl get` (a table by default)."""
-        from lightkube import ALL_NS
-
         async with self.cluster.session(f"get {resource_type}") as client:
             kind = await self.cluster.resolve(client, resource_type)
             if resource_name:
                 scope = self.cluster.namespace_for(kind, namespace)
                 items = [as_dict(await client.get(kind.resource, resource_name, **scope))]
+                listed = [scope.get("namespace")]
             else:
-                scope = (
-                    {"namespace": ALL_NS}
-                    if kind.namespaced and all_namespaces
-                    else self.cluster.namespace_for(kind, namespace)
-                )
-                items = [as_dict(obj) async for obj in client.list(kind.resource, **scope)]
+                # All namespaces of a namespaced install: each allowed one in turn.
+                listed = self.cluster.list_scopes(kind, namespace, all_namespaces)
+                items = [
+                    as_dict(obj)
+                    for ns in listed
+                    async for obj in client.list(
+                        kind.resource, **({} if ns is None else {"namespace": ns})
+                    )
+                ]
         items = [clean(obj) for obj in items]
         if not items:
-            ns = scope.get("namespace")
+            ns = listed[0] if len(listed) == 1 else None
             in_ns = f" in namespace {ns!r}" if isinstance(ns, str) and ns else ""
             return f"No {kind.kind} resources found{in_ns}."
         if output == "name":
@@ -140,16 +142,17 @@ class ReadTools:
     async def _events(
         self, namespace: str | None, involved: tuple[str, str] | None = None
     ) -> list[dict[str, Any]]:
-        from lightkube import ALL_NS
-
         event = common_kinds()["event"]
         fields = {"involvedObject.name": involved[1]} if involved else None
+        if namespace:
+            namespaces: list[Any] = [self.cluster.check_namespace(namespace)]
+        else:  # all namespaces, or each allowed one of a namespaced install
+            namespaces = self.cluster.list_scopes(event, None, True)
         async with self.cluster.session("list events") as client:
             events = [
                 as_dict(e)
-                async for e in client.list(
-                    event.resource, namespace=namespace or ALL_NS, fields=fields
-                )
+                for ns in namespaces
+                async for e in client.list(event.resource, namespace=ns, fields=fields)
             ]
         if involved is None:
             return events
@@ -189,6 +192,7 @@ class ReadTools:
         ] = 50,
     ) -> str:
         """Get the last lines of a pod's log."""
+        self.cluster.check_namespace(namespace)
         async with self.cluster.session(f"read the logs of pod {namespace}/{pod_name}") as client:
             lines = [
                 line
@@ -243,6 +247,8 @@ class ReadTools:
             "clusters": clusters,
             "users": sorted(config.users or {}),
         }
+        if self.cluster.scope.limited:  # a namespaced install: where the tools may look
+            summary["allowed-namespaces"] = list(self.cluster.scope.allowed)
         try:
             async with self.cluster.session("read the server version") as client:
                 version = await self.cluster.get_json(client, "/version")

@@ -56,6 +56,7 @@ class WorkloadTools:
         """Scale a Kubernetes deployment (or statefulset, replicaset) to a number of replicas."""
         from lightkube.types import PatchType
 
+        self.cluster.check_namespace(namespace)
         async with self.cluster.session(f"scale {resource_type} {namespace}/{name}") as client:
             kind = await self.cluster.resolve(client, resource_type)
             if kind.kind not in ("Deployment", "StatefulSet", "ReplicaSet"):
@@ -84,7 +85,7 @@ class WorkloadTools:
         history, undo (to the previous revision), pause, resume."""
         from lightkube.types import PatchType
 
-        ns = namespace or self.cluster.default_namespace
+        ns = self.cluster.check_namespace(namespace or self.cluster.default_namespace)
         async with self.cluster.session(f"{action} the rollout of {resource_name!r}") as client:
             kind = await self.cluster.resolve(client, resource_type)
             if kind.kind not in ("Deployment", "StatefulSet", "DaemonSet"):
@@ -155,6 +156,7 @@ class WorkloadTools:
             raise ToolError(f"cannot split the command: {exc}") from None
         if not argv:
             raise ToolError("the command is empty")
+        self.cluster.check_namespace(namespace)
         action = f"run {argv[0]!r} in pod {namespace}/{pod_name}"
         async with self.cluster.session(action) as client:
             response = await client.exec(
@@ -187,6 +189,7 @@ class WorkloadTools:
     ) -> str:
         """Check that a Service answers: its ready endpoints, then a TCP (and HTTP) connection."""
         name, ns, port = parse_service(service_name, namespace)
+        self.cluster.check_namespace(ns)
         services, slices = common_kinds()["service"], common_kinds()["endpointslice"]
         async with self.cluster.session(f"get Service {ns}/{name}") as client:
             service = as_dict(await client.get(services.resource, name, namespace=ns))

@@ -137,11 +137,14 @@ class WriteTools:
     async def _create(self, objects: list[dict[str, Any]], namespace: str | None) -> str:
         done: list[str] = []
         async with self.cluster.session("create the resources") as client:
+            # Every object's kind and namespace first: one outside the namespace scope
+            # refuses the call before anything is created.
+            targets = []
             for obj in objects:
                 kind = await self.cluster.resolve_manifest(client, obj)
-                scope = self.cluster.namespace_for(
-                    kind, namespace or obj["metadata"].get("namespace")
-                )
+                namespace_of = namespace or obj["metadata"].get("namespace")
+                targets.append((kind, obj, self.cluster.namespace_for(kind, namespace_of)))
+            for kind, obj, scope in targets:
                 label = where(kind, obj["metadata"]["name"], scope.get("namespace"))
                 try:
                     with failing(f"create {label}"):
