@@ -6,8 +6,9 @@ its subdirectories (and theirs, one level more: a git repo of skills) that holds
 SKILL.md starts with YAML front matter (`name`, `description`); the rest is the skill's
 instructions. Progressive disclosure: the instructions list only the names and
 descriptions; the model loads a skill's instructions with `load_skill` and its other
-files with `read_skill_file` (toolsets/skills.py). Git sources that are not on disk yet
-(local mode: no init container) are fetched first (skills_fetch.py).
+files with `read_skill_file` (toolsets/skills.py). Git and OCI sources that are not on
+disk yet, or were fetched from another ref (no init container ran: `bosun agent` started
+by hand), are fetched first (skills_fetch.py).
 """
 
 from __future__ import annotations

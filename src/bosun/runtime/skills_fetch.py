@@ -1,23 +1,30 @@
-"""Fetching git and OCI skill sources: the agent pod's init container, and local mode at start.
+"""Fetching git and OCI skill sources: the agent pod's init container, and local mode.
 
 `python -m bosun.runtime.skills_fetch --config /config` (the init container the
-translator adds, same image) fetches every `skills.git` and `skills.oci` source of
-config.json into `skills.directory/<name>` and exits 1 naming the source that failed.
+translator adds, same image; local mode runs it before the agent, as a pod would) fetches
+every `skills.git` and `skills.oci` source of config.json into `skills.directory/<name>`.
+It tries every source and exits 1 if one failed, with one stderr line per failure naming
+the Agent's field (`spec.skills.gitRefs[i]`, `spec.skills.refs[i]`: the translator keeps
+their order, and an invalid entry stops translation) and why.
 The `git` command does the git fetching (a shallow fetch of the ref: branch, tag or
 commit), with the token of `skills.git_token_env` sent as HTTP basic auth
 (`x-access-token:<token>`, which GitHub and GitLab accept) and never written to disk or
 logs. The repo's `path` (or all of it) becomes the skill directory; `.git` is removed.
 Images are pulled over the OCI distribution API by skills_oci.py (no container runtime).
 
-`ensure_fetched` (runtime start, local mode): sources already on disk are used as they
-are; missing ones are fetched into the directory, or, when that cannot be written, under
-the agent's data directory.
+What was fetched is recorded in `<directory>/.sources.json` (name -> source): a source
+whose record matches and whose directory exists is not fetched again, one whose URL, ref
+or path changed is. A moving tag or branch is not followed while its name stays the same.
+
+`ensure_fetched` (runtime start, no init container ran): the same, into the directory or,
+when that cannot be written, under the agent's data directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import json
 import logging
 import os
 import shutil
@@ -25,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bosun.api.config import AgentConfig, GitSkillSource, SkillsSettings
@@ -54,8 +62,10 @@ def _git(args: list[str], *, token: str | None, cwd: Path | None = None) -> None
     except subprocess.TimeoutExpired:
         raise FetchError(f"git {args[0]} took longer than {GIT_TIMEOUT} s") from None
     if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip().splitlines()
-        raise FetchError(message[-1] if message else f"git {args[0]} failed")
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        # git's first fatal line says what is wrong; its last is often advice
+        raise FetchError((fatal or lines or [f"git {args[0]} failed"])[0])
 
 
 def fetch_git(source: GitSkillSource, directory: Path, *, token: str | None = None) -> Path:
@@ -87,16 +97,27 @@ def _token(settings: SkillsSettings) -> str | None:
 Fetch = Callable[[Path], Path]  # fetch into this directory; returns the skill's path
 
 
-def sources(settings: SkillsSettings) -> list[tuple[str, str, Fetch]]:
-    """(label, name, fetch) of every source to fetch: git repos, then images."""
-    found: list[tuple[str, str, Fetch]] = []
-    for git in settings.git:
+@dataclass(frozen=True)
+class Source:
+    """One source to fetch: the Agent field it came from, what it is, and how to fetch it."""
+
+    field: str  # spec.skills.gitRefs[i] / spec.skills.refs[i]
+    label: str  # what it fetches (URL@ref:path, image ref): recorded, compared
+    name: str  # directory under skills.directory
+    fetch: Fetch
+
+
+def sources(settings: SkillsSettings) -> list[Source]:
+    """Every source to fetch: git repos, then images."""
+    found: list[Source] = []
+    for i, git in enumerate(settings.git):
 
         def fetch(directory: Path, git: GitSkillSource = git) -> Path:
             return fetch_git(git, directory, token=_token(settings))
 
-        found.append((f"{git.url}@{git.ref}", git.name, fetch))
-    for oci in settings.oci:
+        label = f"{git.url}@{git.ref}" + (f":{git.path}" if git.path else "")
+        found.append(Source(f"spec.skills.gitRefs[{i}]", label, git.name, fetch))
+    for i, oci in enumerate(settings.oci):
 
         def pull(directory: Path, ref: str = oci.ref, name: str = oci.name) -> Path:
             try:
@@ -104,33 +125,74 @@ def sources(settings: SkillsSettings) -> list[tuple[str, str, Fetch]]:
             except OciError as exc:
                 raise FetchError(f"skills from image {ref}: {exc}") from None
 
-        found.append((oci.ref, oci.name, pull))
+        found.append(Source(f"spec.skills.refs[{i}]", oci.ref, oci.name, pull))
     return found
 
 
+RECORD = ".sources.json"
+
+
+def _record(directory: Path) -> dict[str, str]:
+    try:
+        data = json.loads((directory / RECORD).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _note(directory: Path, name: str, label: str | None) -> None:
+    record = _record(directory)
+    if label is None:
+        record.pop(name, None)
+    else:
+        record[name] = label
+    (directory / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True))
+
+
+def is_current(source: Source, directory: Path) -> bool:
+    """Fetched before from the same URL/ref/path or image, and still on disk."""
+    recorded = _record(directory).get(source.name)
+    return (directory / source.name).is_dir() and recorded == source.label
+
+
+def fetch_into(source: Source, directory: Path) -> Path:
+    """Fetch (unless current) and record it; FetchError/OSError say why not."""
+    if is_current(source, directory):
+        return directory / source.name
+    try:
+        path = source.fetch(directory)
+    except FetchError:
+        # what an earlier URL/ref left there is not what the Agent asks for now
+        stale = directory / source.name
+        if stale.is_dir() and source.name in _record(directory):
+            shutil.rmtree(stale, ignore_errors=True)
+            _note(directory, source.name, None)
+        raise
+    _note(directory, source.name, source.label)
+    return path
+
+
 def ensure_fetched(settings: SkillsSettings, *, data_dir: Path | None = None) -> list[str]:
-    """Fetch missing sources; returns extra directories to scan (fallback location)."""
+    """Fetch missing or changed sources; returns extra directories to scan (fallback)."""
     extra: list[str] = []
-    for _label, name, fetch in sources(settings):
-        if (Path(settings.directory) / name).is_dir():
-            continue
+    for source in sources(settings):
         try:
-            fetch(Path(settings.directory))
+            fetch_into(source, Path(settings.directory))
             if settings.directory not in settings.paths:
                 extra.append(settings.directory)
             continue
         except FetchError as exc:
-            log.warning("skills: %s", exc)
+            log.warning("skills: %s: %s", source.field, exc)
             continue
-        except OSError:  # the directory cannot be written here (local mode): data dir
+        except OSError:  # the directory cannot be written here: data dir
             pass
         from bosun.runtime.store import default_data_dir
 
         fallback = (data_dir or default_data_dir()) / "skills"
         try:
-            fetch(fallback)
+            fetch_into(source, fallback)
         except (OSError, FetchError) as exc:
-            log.warning("skills: %s", exc)
+            log.warning("skills: %s: %s", source.field, exc)
             continue
         if str(fallback) not in extra:
             extra.append(str(fallback))
@@ -144,14 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     config = AgentConfig.load(args.config)
     if config.skills is None:
         return 0
-    for label, _name, fetch in sources(config.skills):
+    directory = Path(config.skills.directory)
+    failed = 0
+    for source in sources(config.skills):
         try:
-            path = fetch(Path(config.skills.directory))
+            path = fetch_into(source, directory)
         except (OSError, FetchError) as exc:
-            print(f"skills-fetch: {label}: {exc}", file=sys.stderr)
-            return 1
-        print(f"skills-fetch: {label} -> {path}")
-    return 0
+            print(f"skills-fetch: {source.field}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"skills-fetch: {source.field} {source.label} -> {path}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

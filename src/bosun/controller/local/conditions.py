@@ -4,8 +4,8 @@
 whichever mode wrote them. Reasons used locally (cluster mode uses Deployment* reasons):
 
 Accepted: Accepted / TranslationFailed / InvalidSpec
-Ready:    ProcessReady / ProcessStarting / ProcessCrashing / ConfigError / NotAccepted /
-          NotSupportedLocally
+Ready:    ProcessReady / ProcessStarting / ProcessCrashing / InitFailed / ConfigError /
+          NotAccepted / NotSupportedLocally
 """
 
 from __future__ import annotations

@@ -31,19 +31,30 @@ State = Literal["starting", "running", "backoff", "failed", "stopped"]
 
 
 @dataclass(frozen=True)
+class InitStep:
+    """A pod's init container, run to completion before the child on every start."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(repr=False)  # may hold secrets (a git token): never printed
+
+
+@dataclass(frozen=True)
 class ProcessSpec:
-    """What to run: argv, full environment, working directory and log file."""
+    """What to run: argv, full environment, working directory, log file, init steps."""
 
     argv: tuple[str, ...]
     env: dict[str, str] = field(repr=False)  # may hold secrets: never printed
     cwd: Path
     log_path: Path
+    init: tuple[InitStep, ...] = ()
 
     def same_as(self, other: ProcessSpec | None) -> bool:
-        return other is not None and (self.argv, self.env, self.cwd) == (
+        return other is not None and (self.argv, self.env, self.cwd, self.init) == (
             other.argv,
             other.env,
             other.cwd,
+            other.init,
         )
 
 
@@ -93,6 +104,8 @@ class SupervisedProcess:
         self.restarts = 0
         self.last_exit: int | None = None  # exit code (negative: killed by that signal)
         self.last_error: str | None = None  # why it could not be started
+        self.init_error: str | None = None  # which init step failed last, and its stderr
+        self.init_step: str | None = None  # the init step running now
         self.started_at: float | None = None
         self._on_change = on_change or (lambda: None)
         self._backoff_start = backoff_start
@@ -117,14 +130,21 @@ class SupervisedProcess:
             self.last_exit = code
             self.restarts += 1
             self._set("backoff")
-            self._note(f"exited with {describe_exit(code)}; restarting in {delay:.1f}s")
+            why = self.init_error or f"exited with {describe_exit(code)}"
+            self._note(f"{why}; restarting in {delay:.1f}s")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
             delay = min(delay * 2, self._backoff_max)
         self._set("stopped")
 
     async def _run_once(self) -> int | None:
-        """Run the child until it exits; its exit code, or None if it could not start."""
+        """Run the init steps, then the child until it exits; the exit code of the child
+        (or of the init step that failed), or None if it could not start."""
+        for step in self.spec.init:
+            code = await self._run_init(step)
+            if code != 0 or self._stopping.is_set():
+                return code
+        self.init_error = None
         log = _open_log(self.spec.log_path)
         try:
             log.write(
@@ -157,6 +177,46 @@ class SupervisedProcess:
         code = await self._proc.wait()
         self._kill_group(signal.SIGKILL)  # leftovers of a child that died alone
         self.pid = None
+        return code
+
+    async def _run_init(self, step: InitStep) -> int | None:
+        """One init step to its end: output in the log, its last stderr lines kept for
+        status when it fails (skills-fetch writes one line per source that failed)."""
+        self.init_step = step.name
+        self._on_change()
+        log = _open_log(self.spec.log_path)
+        try:
+            log.write(
+                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} bosun: init step {step.name}: "
+                f"{' '.join(step.argv)}\n".encode()
+            )
+            log.flush()
+            try:
+                self._proc = await asyncio.create_subprocess_exec(
+                    *step.argv,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=asyncio.subprocess.PIPE,
+                    cwd=self.spec.cwd,
+                    env=step.env,
+                    start_new_session=True,
+                    preexec_fn=_PREEXEC,
+                )
+            except OSError as exc:
+                self.init_error = f"init step {step.name} cannot start: {exc.strerror or exc}"
+                log.write(f"--- bosun: {self.init_error}\n".encode())
+                return None
+            _, err = await self._proc.communicate()
+            log.write(err)
+            code = self._proc.returncode
+        finally:
+            log.close()
+            self.init_step = None
+        self._kill_group(signal.SIGKILL)
+        if code != 0 and not self._stopping.is_set():
+            lines = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
+            detail = "; ".join(lines[-5:])[-1500:] or "no output"
+            self.init_error = f"init step {step.name} failed ({describe_exit(code)}): {detail}"
         return code
 
     def _kill_group(self, sig: signal.Signals) -> None:

@@ -1,7 +1,8 @@
 """The `Ready` condition of a local workload, from its process and its last probe.
 
 Kept apart from the supervisor so the wording users read in `bosun get`/`describe` is in
-one place. Reasons: ProcessReady, ProcessStarting, ProcessCrashing, ProcessStopped, and
+one place. Reasons: ProcessReady, ProcessStarting, ProcessCrashing, InitFailed (an init step such as
+skills-fetch failed; its message names the source), ProcessStopped, and
 whatever blocked the workload (ConfigError, NotAccepted, NotSupportedLocally).
 """
 
@@ -37,6 +38,15 @@ def ready_condition(workload: Workload) -> dict[str, Any]:
             "ProcessStarting",
             f"pid {process.pid} started, waiting for {what}{detail}",
         )
+    if process.state == "backoff" and process.init_error:  # e.g. a skill that cannot be fetched
+        logs = f"bosun logs {kind.lower()}/{name} -n {namespace}"
+        return condition(
+            READY,
+            False,
+            "InitFailed",
+            f"{process.init_error} (restarts: {process.restarts}); retrying with backoff; "
+            f"see `{logs}`",
+        )
     if process.state == "backoff":
         why = process.last_error or f"exited with {describe_exit(process.last_exit)}"
         logs = f"bosun logs {kind.lower()}/{name} -n {namespace}"
@@ -46,6 +56,8 @@ def ready_condition(workload: Workload) -> dict[str, Any]:
             "ProcessCrashing",
             f"{why} (restarts: {process.restarts}); restarting with backoff; see `{logs}`",
         )
+    if process.state == "starting" and process.init_step:
+        return condition(READY, False, "ProcessStarting", f"running init step {process.init_step}")
     if process.state == "starting":
         return condition(READY, False, "ProcessStarting", "starting")
     return condition(READY, False, "ProcessStopped", "stopped")

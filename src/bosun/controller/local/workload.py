@@ -7,7 +7,9 @@ args, env with valueFrom, volumes from Secrets). Local mode runs that same descr
   written to a directory under the workload's run dir, and its mountPath is replaced by
   that directory in args and env values;
 - `--port`/`--host` options (before any `--`) are replaced by the local port and 127.0.0.1;
-- env is resolved from the store's Secrets and ConfigMaps (`envfrom.py`).
+- env is resolved from the store's Secrets and ConfigMaps (`envfrom.py`);
+- init containers (skills-fetch) become init steps the child's supervisor runs first;
+- mounts at or under /skills land in the workload's skills directory (skills.py).
 Who calls it: the supervisor, once per reconcile of each Agent and MCPServer.
 """
 
@@ -23,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bosun.controller.local import skills
 from bosun.controller.local.envfrom import DataLookup, expand, resolve_env
-from bosun.controller.local.process import ProcessSpec
+from bosun.controller.local.process import InitStep, ProcessSpec
 
 
 @dataclass
@@ -96,13 +99,45 @@ def plan_process(
     path = full_env.get("PATH", os.defpath)
     if bin_dir not in path.split(os.pathsep):
         full_env["PATH"] = os.pathsep.join([bin_dir, path])
+    init = _init_steps(pod, deployment, namespace, lookup, mounts, full_env, problems)
     if problems:
         return Planned(None, problems)
     working_dir = container.get("workingDir")
     cwd = Path(_remap(str(working_dir), mounts)) if working_dir else run_dir
     if not cwd.is_dir():
         cwd = run_dir
-    return Planned(ProcessSpec(tuple(argv), full_env, cwd, log_path))
+    return Planned(ProcessSpec(tuple(argv), full_env, cwd, log_path, init=init))
+
+
+def _init_steps(
+    pod: Mapping[str, Any],
+    deployment: Mapping[str, Any],
+    namespace: str,
+    lookup: DataLookup,
+    mounts: Mapping[str, str],
+    base: Mapping[str, str],
+    problems: list[str],
+) -> tuple[InitStep, ...]:
+    """The pod's init containers (skills-fetch) as commands run before the child.
+
+    They see the main container's volumes at the same places (translate mounts the same
+    volumes at the same paths in both), and the child's env plus their own.
+    """
+    steps: list[InitStep] = []
+    for init in pod.get("initContainers") or []:
+        env, env_problems = resolve_env(
+            init, namespace=namespace, pod_name=deployment["metadata"]["name"], lookup=lookup
+        )
+        problems.extend(env_problems)
+        env = {k: _remap(v, mounts) for k, v in env.items()}
+        raw = [*(init.get("command") or []), *(init.get("args") or [])]
+        if not raw:
+            problems.append(f"init container {init.get('name')} has no command")
+            continue
+        argv = _local_executable([_remap(expand(str(a), env), mounts) for a in raw])
+        full = {k: v for k, v in base.items() if k != "PORT"} | env
+        steps.append(InitStep(str(init.get("name") or "init"), tuple(argv), full))
+    return tuple(steps)
 
 
 def _local_executable(argv: list[str]) -> list[str]:
@@ -157,31 +192,56 @@ def _write_volumes(
     *,
     write: bool,
 ) -> dict[str, str]:
-    """Write each mounted volume's files (if `write`); mountPath -> local directory."""
+    """Write each mounted volume's files (if `write`); mountPath -> local directory.
+
+    Mounts at or under /skills share the workload's skills directory (skills.py), which
+    survives restarts; config.json's skills paths are rewritten to the local places.
+    """
     volumes = {v.get("name"): v for v in pod.get("volumes") or []}
     mounts: dict[str, str] = {}
+    planned: list[tuple[Path, dict[str, str], bool]] = []  # (target, files, wipe first)
+    skill_mounts: set[str] = set()
+    config_text: str | None = None
     for mount in container.get("volumeMounts") or []:
         volume = volumes.get(mount.get("name")) or {}
-        target = run_dir / "volumes" / str(mount.get("name"))
+        mount_path = str(mount.get("mountPath")).rstrip("/")
         files = _volume_files(volume, objects, namespace, lookup, problems)
         if files is None:
             continue
+        kept = skills.under_skills(mount_path)
+        if kept:
+            target = skills.local_target(mount_path, run_dir)
+            if target != skills.local_root(run_dir):
+                skill_mounts.add(target.relative_to(skills.local_root(run_dir)).parts[0])
+        else:
+            target = run_dir / "volumes" / str(mount.get("name"))
         sub_path = mount.get("subPath")
-        mounts[str(mount.get("mountPath")).rstrip("/")] = (
-            str(target / sub_path) if sub_path else str(target)
-        )
-        if not write:
-            continue
-        if target.exists():
+        mounts[mount_path] = str(target / sub_path) if sub_path else str(target)
+        # the skills directory itself (an emptyDir in a pod) keeps what was fetched
+        planned.append((target, files, not (kept and target == skills.local_root(run_dir))))
+        config_text = files.get(skills.CONFIG_FILE, config_text)
+    skills_config = skills.config_skills(config_text) if config_text else None
+    if skills_config is not None or skill_mounts:
+        mounts.setdefault(skills.SKILLS_DIR, str(skills.local_root(run_dir)))
+    # longest mountPath first, so /config/ca wins over /config
+    mounts = dict(sorted(mounts.items(), key=lambda kv: -len(kv[0])))
+    if not write:
+        return mounts
+    for target, files, wipe in planned:
+        if wipe and target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True, exist_ok=True)
         target.chmod(0o700)
         for name, content in files.items():
+            if name == skills.CONFIG_FILE:
+                content = skills.rewrite_config(content, lambda path: _remap(path, mounts))
             path = target / name
             path.write_text(content)
             path.chmod(0o600)
-    # longest mountPath first, so /config/ca wins over /config
-    return dict(sorted(mounts.items(), key=lambda kv: -len(kv[0])))
+    if skills_config is not None or skill_mounts:
+        skills.local_root(run_dir).mkdir(parents=True, exist_ok=True)
+        skills.prune(skills.local_root(run_dir), skills_config, skill_mounts)
+    return mounts
 
 
 def _volume_files(
