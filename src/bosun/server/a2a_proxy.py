@@ -44,6 +44,7 @@ from bosun.server.a2a_record import (
     Recorder,
     SseTap,
     check_access,
+    messages_of,
     rpc_error,
 )
 from bosun.server.a2a_rest import RestCall, list_tasks, rest_call, rest_error
@@ -273,7 +274,8 @@ async def forward(
             "viewer role there (or editor, or admin)"
         )
         _refused(tap, namespace, name, method, started, why)
-        return JSONResponse(rpc_error(request_id, FORBIDDEN_BY_ROLE, why))
+        by_role = rpc_error(request_id, FORBIDDEN_BY_ROLE, why)
+        return rest_error(by_role) if call is not None else JSONResponse(by_role)
     try:
         agent = await find_agent(ctx, namespace, name)
     except AgentUnavailable as exc:
@@ -332,9 +334,10 @@ async def forward(
         return rest_error(error) if call is not None else JSONResponse(error)
     except AnswerTooLarge as exc:
         tap.finish("answer_too_large", str(exc))
+        too_large = rpc_error(request_id, AGENT_UNREACHABLE, str(exc))
         if call is not None:
-            return error_response(502, "answer_too_large", str(exc))
-        return JSONResponse(rpc_error(request_id, AGENT_UNREACHABLE, str(exc)), status_code=502)
+            return rest_error(too_large, reason="ANSWER_TOO_LARGE")  # 502, google.rpc.Status
+        return JSONResponse(too_large, status_code=502)
     finally:
         await upstream.aclose()
     await recorder.body(content)
@@ -342,12 +345,11 @@ async def forward(
     return Response(content, upstream.status_code, headers=_response_headers(upstream))
 
 
-def _context_of(body: Any) -> Any:
-    """The message's contextId (JSON-RPC params, or an HTTP+JSON send's body): the one
-    field check_access may fill in, so the body is serialized again only when it did."""
-    params = body.get("params", body) if isinstance(body, dict) else None
-    message = params.get("message") if isinstance(params, dict) else None
-    return message.get("contextId") if isinstance(message, dict) else None
+def _context_of(body: Any) -> list[Any]:
+    """The messages' contextIds (JSON-RPC params, or an HTTP+JSON send's body, in each
+    spelling a2a_record reads): the one field check_access may fill in, so the body is
+    serialized again only when it did."""
+    return [message.get("contextId") for message in messages_of(body)]
 
 
 def _refused(

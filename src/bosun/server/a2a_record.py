@@ -4,6 +4,9 @@
   to another user is refused as not found (else user B could continue user A's
   conversation, whose history the agent would load), and a new contextId is claimed for
   the caller. ListTasks is refused for users: the agent would list everyone's tasks.
+  It reads the ids in every spelling the agent's parsers accept (1.0 and 0.3, JSON names
+  and field names, the 0.3 HTTP+JSON send's `request`), and a send without a message is
+  refused rather than forwarded unchecked.
 - `Recorder` records sessions, task states and token usage seen in responses (v1.0 and
   v0.3 JSON shapes), so the UI lists conversations started anywhere (UI, CLI, other A2A
   clients). Writes go through the write-behind (record_writer.py), off the request path.
@@ -39,10 +42,9 @@ from bosun.server.record_writer import TaskRecord, UsageRecord
 log = logging.getLogger(__name__)
 
 TASK_NOT_FOUND = -32001  # A2A TaskNotFoundError
+INVALID_PARAMS = -32602
 LIST_METHODS = ("ListTasks", "tasks/list")
-TASK_ID_METHODS = (
-    "GetTask", "CancelTask", "SubscribeToTask", "tasks/get", "tasks/cancel", "tasks/resubscribe",
-)  # fmt: skip
+SEND_METHODS = ("SendMessage", "SendStreamingMessage", "message/send", "message/stream")
 
 
 @dataclass(frozen=True)
@@ -93,22 +95,55 @@ def rpc_error(request_id: Any, code: int, message: str, data: Any = None) -> dic
     return {"jsonrpc": "2.0", "id": request_id, "error": error}
 
 
-def _request_ids(body: dict[str, Any]) -> tuple[str | None, list[str]]:
+# Every spelling the agent's parsers accept for the ids the access check reads (they all
+# take the JSON names and the proto or python field names alike): the message is under
+# `message`, or `request` in a 0.3 HTTP+JSON send (the proto field name of
+# SendMessageRequest.message, which the a2a-sdk 0.3 REST client sends); the task is `id`
+# (GetTask, 0.3 tasks/pushNotificationConfig/*), `taskId` / `task_id`, or a resource name
+# `tasks/{id}...` (0.3 `name` / `parent`). A spelling left out here would skip the check.
+MESSAGE_KEYS = ("message", "request")
+_CONTEXT_KEYS = ("contextId", "context_id")
+_TASK_KEYS = ("taskId", "task_id")
+_RESOURCE_KEYS = ("name", "parent")
+
+
+def messages_of(body: Any) -> list[dict[str, Any]]:
+    """The messages in a JSON-RPC body's params (or an HTTP+JSON send's body), in every
+    spelling the agent reads."""
+    params = body.get("params", body) if isinstance(body, dict) else None
+    if not isinstance(params, dict):
+        return []
+    return [params[k] for k in MESSAGE_KEYS if isinstance(params.get(k), dict)]
+
+
+def _all(params: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    return [str(params[k]) for k in keys if _str(params.get(k))]
+
+
+def _request_refs(body: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Every contextId and every task id a request names, whatever the spelling."""
     params = body.get("params")
     if not isinstance(params, dict):
-        return None, []
-    message = params.get("message")
-    context, tasks = None, []
-    if isinstance(message, dict):
-        context = _str(message.get("contextId"))
-        if _str(message.get("taskId")):
-            tasks.append(str(message["taskId"]))
-    method = body.get("method")
-    if method in TASK_ID_METHODS and _str(params.get("id")):
-        tasks.append(str(params["id"]))
-    if _str(params.get("taskId")):
-        tasks.append(str(params["taskId"]))
-    return context, tasks
+        return [], []
+    contexts: list[str] = []
+    tasks: list[str] = []
+    for message in messages_of(body):
+        contexts += _all(message, _CONTEXT_KEYS)
+        tasks += _all(message, _TASK_KEYS)
+    tasks += _all(params, _TASK_KEYS)
+    # `id` is a task id for GetTask, CancelTask, SubscribeToTask and the 0.3 push-config
+    # methods; checked for every method (an id that is no task has no owner).
+    tasks += _all(params, ("id",))
+    for key in _RESOURCE_KEYS:
+        name = params.get(key)
+        if isinstance(name, str) and name.startswith("tasks/"):
+            tasks.append(name.split("/")[1][:255])
+    return list(dict.fromkeys(contexts)), list(dict.fromkeys(t for t in tasks if t))
+
+
+def _request_ids(body: dict[str, Any]) -> tuple[str | None, list[str]]:
+    contexts, tasks = _request_refs(body)
+    return (contexts[0] if contexts else None), tasks
 
 
 async def check_access(
@@ -126,38 +161,39 @@ async def check_access(
             "listing an agent's tasks through the proxy would show other users' tasks; "
             "use GET /api/tasks",
         )
+    method = body.get("method")
+    if method in SEND_METHODS and isinstance(body.get("params"), dict) and not messages_of(body):
+        # Nothing to check, so nothing is forwarded (the agent would refuse it anyway).
+        return rpc_error(request_id, INVALID_PARAMS, "the request has no message")
     fresh = _assign_context(body)
-    context, task_ids = _request_ids(body)
+    contexts, task_ids = _request_refs(body)
     for task_id in task_ids:
         owner = await ctx.repos.tasks.owner(task_id)
         if owner is not None and user.scope is not None and owner != user.scope:
             return rpc_error(request_id, TASK_NOT_FOUND, f"task {task_id} not found")
-    if context is None:
-        return None
-    if not fresh:  # a contextId the caller chose: theirs, or new
-        owner = ctx.writer.pending_owner(context) or await ctx.repos.sessions.owner(context)
-        if owner:
-            if user.scope is not None and owner != user.scope:
-                return rpc_error(request_id, TASK_NOT_FOUND, f"context {context} not found")
-            return None
-    ctx.writer.submit(SessionClaim(user.id, context, agent.namespace, agent.name, user.scope))
+    for context in contexts:
+        if not fresh:  # a contextId the caller chose: theirs, or new
+            owner = ctx.writer.pending_owner(context) or await ctx.repos.sessions.owner(context)
+            if owner:
+                if user.scope is not None and owner != user.scope:
+                    return rpc_error(request_id, TASK_NOT_FOUND, f"context {context} not found")
+                continue
+        ctx.writer.submit(SessionClaim(user.id, context, agent.namespace, agent.name, user.scope))
     return None
-
-
-SEND_METHODS = ("SendMessage", "SendStreamingMessage", "message/send", "message/stream")
 
 
 def _assign_context(body: dict[str, Any]) -> bool:
     """Give a new conversation its contextId here rather than in the agent, so that the
     session is the caller's before the agent (which persists it too) hears of it.
     True when it did."""
-    params = body.get("params")
-    message = params.get("message") if isinstance(params, dict) else None
-    if body.get("method") not in SEND_METHODS or not isinstance(message, dict):
+    messages = messages_of(body)
+    if body.get("method") not in SEND_METHODS or not messages:
         return False
-    if message.get("contextId") or message.get("taskId"):
+    if any(_all(m, _CONTEXT_KEYS + _TASK_KEYS) for m in messages):
         return False
-    message["contextId"] = str(uuid.uuid4())
+    context = str(uuid.uuid4())
+    for message in messages:
+        message["contextId"] = context
     return True
 
 

@@ -43,6 +43,7 @@ _REST_ERRORS: dict[int, tuple[int, str, str, str]] = {
     -32051: (503, "UNAVAILABLE", "AGENT_NOT_READY", BOSUN_DOMAIN),
     -32052: (502, "UNAVAILABLE", "AGENT_UNREACHABLE", BOSUN_DOMAIN),
     -32053: (403, "PERMISSION_DENIED", "METHOD_NOT_ALLOWED", BOSUN_DOMAIN),
+    -32054: (403, "PERMISSION_DENIED", "FORBIDDEN_BY_ROLE", BOSUN_DOMAIN),
 }
 _TASK = re.compile(
     r"^tasks/(?P<id>[^/:]+)(?P<rest>:cancel|:subscribe|/pushNotificationConfigs.*)?$"
@@ -61,11 +62,11 @@ def rest_call(http_method: str, path: str, body: Any, query: Any) -> RestCall | 
     if not path.startswith("v1/"):
         return None
     route = path.removeprefix("v1/").strip("/")
-    params: dict[str, Any] = {}
+    params: dict[str, Any] | None = {}
     method: str | None = None
     if route in ("message:send", "message:stream") and http_method == "POST":
         method = "SendMessage" if route == "message:send" else "SendStreamingMessage"
-        params = body if isinstance(body, dict) else {}
+        params = body if isinstance(body, dict) else None  # not JSON: the agent answers
     elif route == "tasks" and http_method == "GET":
         method, params = "ListTasks", dict(query)
     elif match := _TASK.match(route):
@@ -82,13 +83,15 @@ def rest_call(http_method: str, path: str, body: Any, query: Any) -> RestCall | 
     return RestCall(method, rpc, body)
 
 
-def rest_error(rpc: dict[str, Any]) -> JSONResponse:
-    """A JSON-RPC error the proxy made, in the HTTP+JSON binding's form."""
+def rest_error(rpc: dict[str, Any], *, reason: str | None = None) -> JSONResponse:
+    """A JSON-RPC error the proxy made, in the HTTP+JSON binding's form (`reason`
+    replaces the code's own, for a more precise one)."""
     error = rpc.get("error") or {}
     code = int(error.get("code", -32603))
-    status, grpc, reason, domain = _REST_ERRORS.get(
+    status, grpc, reason_of_code, domain = _REST_ERRORS.get(
         code, (500, "INTERNAL", "INTERNAL_ERROR", A2A_DOMAIN)
     )
+    reason = reason or reason_of_code
     detail = {"@type": ERROR_INFO, "reason": reason, "domain": domain, "metadata": {}}
     if isinstance(error.get("data"), dict):
         detail["metadata"] = {k: str(v) for k, v in error["data"].items()}
