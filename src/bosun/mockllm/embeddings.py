@@ -64,8 +64,13 @@ def embeddings_route(
             inputs = [inputs]
         if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
             return _error("`input` must be a string or a list of strings (token arrays: no)")
-        dimensions = body.get("dimensions") or DEFAULT_DIMENSIONS
-        if not isinstance(dimensions, int) or not 1 <= dimensions <= MAX_DIMENSIONS:
+        dimensions = body.get("dimensions")
+        dimensions = DEFAULT_DIMENSIONS if dimensions is None else dimensions  # 0 is an error
+        if (
+            not isinstance(dimensions, int)
+            or isinstance(dimensions, bool)
+            or not 1 <= dimensions <= MAX_DIMENSIONS
+        ):
             return _error(f"`dimensions` must be an integer from 1 to {MAX_DIMENSIONS}")
         enc = body.get("encoding_format") or "float"
         if enc not in ("float", "base64"):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_helpers import base_config
+from runtime_helpers import base_config, openai_model
 
 from bosun.mockllm import MockLLM
 
@@ -58,3 +58,36 @@ async def test_memory_is_per_user_and_reaches_other_sessions(
     assert FACT not in str(llm.llm_requests()[-1].body)
     searched = await bob.send("search my memories")
     assert searched.final_text() == "Found: No memories match."
+
+
+async def test_openai_compatible_embeddings_come_from_the_model_configs_endpoint(
+    llm: MockLLM, start_agent: Any, connect: Any
+) -> None:
+    """memory.model of type openai: vectors from its /v1/embeddings (the fake LLM's), used
+    for saving and for the prefetch of a new session."""
+    from bosun.api.config import MemorySettings
+    from bosun.mockllm.embeddings import embed
+    from bosun.runtime.memory_embed import build_embedder
+
+    embedder_settings = openai_model(llm, model="text-embedding-test")
+    memory = {"model": embedder_settings, "ttl_days": 30}
+    embedder = build_embedder(MemorySettings.model_validate(memory).model)
+    assert embedder.name == "openai:text-embedding-test"
+    vectors = await embedder.embed([FACT, "favourite colour"])
+    assert [[round(x, 6) for x in v] for v in vectors] == [
+        [round(x, 6) for x in embed(t)] for t in (FACT, "favourite colour")
+    ]
+
+    seen = len(llm.requests)
+    agent = await start_agent(base_config(llm, memory=memory), name="embedding-agent")
+    carol = await connect(agent.url, headers={"X-Bosun-User": "carol"})
+    assert (await carol.send("Please remember that my favourite colour is green")).final_text() == (
+        "Noted: Saved to long-term memory."
+    )
+    again = await carol.send("What is my favourite colour?")
+    assert again.final_text() == "From memory: green."
+    calls = [r for r in llm.requests[seen:] if r.path == "/v1/embeddings"]
+    inputs = [r.body["input"] for r in calls]
+    assert all(r.body["model"] == "text-embedding-test" for r in calls)
+    assert [FACT] in inputs  # the save
+    assert any("What is my favourite colour?" in str(i) for i in inputs)  # the prefetch
