@@ -1,12 +1,16 @@
-"""An agent SIGKILLed mid-turn after its caller left (docs/reliability.md, Processes).
+"""An agent SIGKILLed mid-turn with no A2A caller watching (docs/reliability.md, Processes).
 
 One `bosun up --mock-llm` with one agent whose answer to "stall" streams a few chunks
-and then nothing. A caller sends that message through the control plane's proxy with
-`returnImmediately` and goes away, so no connection is open when the agent process is
-killed. Once the supervisor has restarted the agent, the new process fails the task it
-finds left running (taskstore `recover`): the control plane's record, which the UI and
-ListTasks through the proxy read, says failed with the reason, without anyone reading
-the task through the agent.
+and then nothing. Two callers that the A2A proxy's own handling (a2a_broken.py) does not
+cover, each with the agent process killed mid-turn:
+
+- one sends through the proxy with `returnImmediately` and goes away, so no connection
+  is open when the agent dies. Once the supervisor has restarted the agent, the new
+  process fails the task it finds left running (taskstore `recover`): the control
+  plane's record, which the UI and ListTasks through the proxy read, says failed with
+  the reason, without anyone reading the task through the agent;
+- one waits on `/mcp invoke_agent` (the official mcp client): it gets a tool error that
+  says the agent stopped mid-turn, and the task is recorded failed at once.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from test_e2e_local_up import Up, _try, cmdline, ready_agents
 
 from bosun.controller.local.ports import free_port
@@ -117,6 +124,17 @@ def loner_pid(up: Up) -> int:
     return pids[0]
 
 
+async def ready_again(up: Up, old: int) -> None:
+    """Wait until the supervisor has restarted the agent killed as pid `old`."""
+    deadline = time.monotonic() + 30
+    while True:
+        ready = (await asyncio.to_thread(_try, ready_agents, up.url)).get("loner")
+        if ready and f"(pid {old})" not in ready["message"] and loner_pid(up) != old:
+            return
+        assert time.monotonic() < deadline, "loner not Ready again after the kill"
+        await asyncio.sleep(0.2)
+
+
 async def record_of(http: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
     response = await http.get(f"/api/tasks/{task_id}")
     response.raise_for_status()
@@ -185,3 +203,42 @@ async def test_agent_killed_after_its_caller_left_fails_the_task_on_restart(up: 
         again = await http.post("/api/a2a/default/loner/", json=message, headers=V1, timeout=30)
         result = again.json()["result"]["task"]
         assert result["status"]["state"] == "TASK_STATE_COMPLETED", result
+
+
+async def test_agent_killed_under_mcp_invoke_agent_is_a_tool_error_and_a_failed_task(
+    up: Up,
+) -> None:
+    await ready_again(up, -1)
+    old = loner_pid(up)
+    lines: list[str | None] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        lines.append(message)
+        if message == "writing the answer":  # the answer streams, then the LLM stalls
+            os.kill(old, signal.SIGKILL)
+
+    http = httpx2.AsyncClient(timeout=60)
+    async with Client(streamable_http_client(f"{up.url}/mcp", http_client=http)) as client:
+        async with asyncio.timeout(30):
+            result = await client.call_tool(
+                "invoke_agent", {"agent": "default/loner", "task": "stall, please"},
+                progress_callback=on_progress,
+            )  # fmt: skip
+    assert "writing the answer" in lines, lines
+    assert result.is_error, result
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert "The agent stopped mid-turn (connection closed)" in text, text
+    assert "agent default/loner" in text and "the task is recorded failed" in text, text
+    task_id = text.split("task_id='", 1)[1].split("'", 1)[0]
+
+    async with httpx.AsyncClient(base_url=up.url, timeout=10) as http_cp:
+        deadline = time.monotonic() + 5
+        while (record := await record_of(http_cp, task_id))["state"] != "TASK_STATE_FAILED":
+            assert time.monotonic() < deadline, record
+            await asyncio.sleep(0.05)
+        status = record["task"]["status"]
+        assert "stopped mid-turn (connection closed)" in status["message"]["parts"][0]["text"]
+
+        await ready_again(up, old)  # the restart leaves the failed record as it is
+        record = await record_of(http_cp, task_id)
+        assert record["state"] == "TASK_STATE_FAILED", record

@@ -3,14 +3,17 @@
 An agent process killed mid-turn (SIGKILL, OOM, a node lost) closes its connection with
 the turn's stream half sent. The agent cannot say so itself, and its own record of the
 task (written through the control plane's REST API when the turn started) still says
-`working`. So the A2A proxy, which sees the stream break, does it (called from
-a2a_proxy.py, off the normal path: only once an exchange broke):
+`working`. So the A2A proxy and /mcp, which see the stream break, do it (called from
+a2a_proxy.py and mcp_bridge.py, off the normal path: only once an exchange broke):
 
 - the streaming caller gets a last status update `failed` whose message says what
   happened ("The agent stopped mid-turn (connection closed) …"), in the shape of the
   stream it was reading (JSON-RPC v1.0 or v0.3, or the HTTP+JSON binding); a stream that
   broke before naming a task gets the JSON-RPC error event it got before;
 - a non-streamed call gets a JSON-RPC error (-32052) saying the same;
+- a caller of `/mcp invoke_agent` (mcp_bridge.py) gets a tool error saying the same,
+  with the agent, session_id and task_id (`broken_cause` finds the transport failure
+  under the a2a-sdk client's own error);
 - the task is recorded `failed` with that message (`TaskFailure`, written by the
   write-behind, record_writer.py). Without a task id (a non-streamed call), the running
   tasks of the request's contextId are. A task the store already has at rest (the agent
@@ -59,12 +62,31 @@ def why(exc: BaseException) -> str:
     """What broke, in words: the cause of a broken upstream exchange."""
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "connection closed"
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return "no answer in time"
     name = type(exc).__name__  # other HTTP clients' names (aiohttp: ServerDisconnectedError)
+    if isinstance(exc, httpx.TimeoutException | TimeoutError) or "Timeout" in name:
+        return "no answer in time"
     if isinstance(exc, ConnectionError) or any(w in name for w in ("Disconnect", "Payload")):
         return "connection closed"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused"
     return name
+
+
+def broken_cause(exc: BaseException) -> BaseException | None:
+    """The transport failure behind `exc` (itself or along its causes), if the exchange
+    broke; None for anything else (an error the agent answered, a bug). The a2a-sdk
+    client, used by /mcp (mcp_bridge.py), wraps httpx's errors in its own."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        if isinstance(current, httpx.TransportError | TimeoutError | ConnectionError) or any(
+            w in name for w in ("Timeout", "Disconnect")
+        ):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def stopped_text(exc: BaseException) -> str:

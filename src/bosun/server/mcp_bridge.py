@@ -7,7 +7,9 @@ An MCP server (official `mcp` SDK, Streamable HTTP, stateless) with two tools:
   the same way), reports progress notifications while the agent works, and returns the
   final answer. When the agent pauses for approval the result says which calls wait and
   how to answer: call invoke_agent again with the same session_id and task_id, and
-  `approve` / `reject` naming the call ids.
+  `approve` / `reject` naming the call ids. An agent that cannot be reached, or that
+  goes away mid-turn (killed, its connection cut), is a tool error saying so; in the
+  second case the task is recorded failed, as the A2A proxy does (a2a_broken.py).
 
 Requests are authenticated like the REST API (bearer token) before the MCP server sees
 them; the tools read the caller from the request. Before that, Host and Origin are checked
@@ -20,8 +22,10 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any, Literal
 
+import httpx
 from google.protobuf.json_format import MessageToDict, ParseDict
 from mcp.server.mcpserver import Context as McpContext
 from mcp.server.mcpserver import MCPServer
@@ -33,6 +37,7 @@ from starlette.types import Receive, Scope, Send
 
 from bosun.security.hosts import HostPolicy, refusal
 from bosun.server import governance
+from bosun.server.a2a_broken import TaskFailure, at_rest, broken_cause, stopped_text, why
 from bosun.server.a2a_proxy import rewrite_card
 from bosun.server.a2a_record import Recorder, check_access
 from bosun.server.agent_lookup import (
@@ -54,6 +59,10 @@ USER_KEY = "bosun_user"
 FINAL_STATES = {"TASK_STATE_COMPLETED", "TASK_STATE_FAILED", "TASK_STATE_CANCELED",
                 "TASK_STATE_REJECTED"}  # fmt: skip
 PAUSED_STATES = {"TASK_STATE_INPUT_REQUIRED", "TASK_STATE_AUTH_REQUIRED"}
+
+
+class _Unreachable(Exception):
+    """The agent's card could not be fetched: nothing was sent to it."""
 
 
 class AgentInfo(BaseModel):
@@ -329,35 +338,78 @@ class McpBridge:
         recorder = Recorder(context, user, target, tap=tap)
         step = 0
         try:
-            async for event in self._stream(context, user, target, message):
+            client = await self._client(context, user, target)
+            async for event in self._stream(client, user, message):
                 await recorder.result(event)
                 line = progress.add(event)
                 if line:
                     step += 1
                     await ctx.report_progress(step, None, line)
+        except _Unreachable as exc:
+            tap.finish("error", str(exc))
+            raise ToolError(f"the agent {agent} could not be reached: {exc}") from None
         except Exception as exc:
-            tap.finish("error", type(exc).__name__)
-            raise
+            cause = broken_cause(exc)
+            if cause is None:
+                tap.finish("error", type(exc).__name__)
+                raise
+            if progress.state and at_rest(progress.state):
+                return progress.result(agent)  # it finished; only the connection broke after
+            tap.finish("stream_broken", str(cause))
+            raise ToolError(self._broken(context, user, target, progress, message, cause)) from None
         finally:
             tap.finish()
         return progress.result(f"{namespace}/{name}")
 
+    @staticmethod
+    def _broken(
+        ctx: Context,
+        user: User,
+        agent: RoutableAgent,
+        progress: _Progress,
+        message: dict[str, Any],
+        cause: BaseException,
+    ) -> str:
+        """The agent went away mid-turn: record its task failed, as the A2A proxy does
+        (a2a_broken.py), and say so to the MCP caller, with what continues the session."""
+        text = stopped_text(cause)
+        task_id = progress.task_id or message.get("taskId")
+        context_id = progress.context_id or message.get("contextId")
+        if task_id or context_id:  # without a task id: the running tasks of the context
+            failure = TaskFailure(user.id, user.scope, agent.namespace, agent.name, text)
+            ctx.writer.submit(replace(failure, task_id=task_id, context_id=context_id))
+        return (
+            f"{text} (agent {agent.namespace}/{agent.name}, session_id={context_id!r}, "
+            f"task_id={task_id!r}; the task is recorded failed)"
+        )
+
+    async def _client(self, ctx: Context, user: User, agent: RoutableAgent) -> Any:
+        """An a2a-sdk client for the agent, from its card (_Unreachable if it cannot be had)."""
+        from a2a.client import ClientConfig, ClientFactory
+        from a2a.types import AgentCard
+
+        try:
+            card_response = await ctx.http.get(
+                f"{agent.url}/.well-known/agent-card.json", headers={USER_HEADER: user.id},
+                timeout=15,
+            )  # fmt: skip
+            card_response.raise_for_status()
+            body = card_response.json()
+        except httpx.HTTPStatusError as exc:
+            raise _Unreachable(f"its agent card answered HTTP {exc.response.status_code}") from None
+        except (httpx.HTTPError, ValueError) as exc:
+            raise _Unreachable(why(exc)) from None
+        card = ParseDict(rewrite_card(body, agent.url), AgentCard(), ignore_unknown_fields=True)
+        config = ClientConfig(httpx_client=ctx.http_streams, streaming=True)
+        return ClientFactory(config).create(card)
+
     async def _stream(
-        self, ctx: Context, user: User, agent: RoutableAgent, message: dict[str, Any]
+        self, client: Any, user: User, message: dict[str, Any]
     ) -> AsyncIterator[dict[str, Any]]:
-        from a2a.client import ClientCallContext, ClientConfig, ClientFactory
-        from a2a.types import AgentCard, SendMessageRequest
+        from a2a.client import ClientCallContext
+        from a2a.types import SendMessageRequest
 
         headers = {USER_HEADER: user.id}
-        card_response = await ctx.http.get(
-            f"{agent.url}/.well-known/agent-card.json", headers=headers, timeout=15
-        )
-        card_response.raise_for_status()
-        card = ParseDict(
-            rewrite_card(card_response.json(), agent.url), AgentCard(), ignore_unknown_fields=True
-        )
-        config = ClientConfig(httpx_client=ctx.http_streams, streaming=True)
-        client = ClientFactory(config).create(card)
         request = ParseDict({"message": message}, SendMessageRequest())
         call = ClientCallContext(service_parameters=headers)
         task_id: str | None = message.get("taskId")
