@@ -11,7 +11,9 @@ interfaces of `gateway.ports` (which the server implements), never `bosun.runtim
 - `ports.py`: what the gateway needs from the control plane (counters, usage, resources,
   who is calling), as Protocols.
 - `tokens.py`: per-agent gateway tokens of local mode (an HMAC of the agent's ref).
-- `forward.py`, `metering.py`, `routes.py`: the HTTP side (OpenAI Chat Completions and
-  Anthropic Messages, streaming and not) and the token counts taken from the provider's
-  usage.
+- `upstream.py`, `metering.py`, `routes.py`: the HTTP side (OpenAI Chat Completions and
+  Anthropic Messages, streaming and not), the token counts taken from the provider's
+  usage, and what each answer records (GenAI metrics, budget rejections, audit events).
+- `refusals.py`: the gateway's own error answers, marked so the agent runtime shows
+  their message verbatim.
 """

@@ -1,8 +1,9 @@
 """What the gateway needs from the control plane, as Protocols the server implements.
 
-`create_gateway` (routes.py) takes these; `bosun.server.app` hands in the database's
-repositories (server/db/metering.py), the ResourceStore and an identity check built
-from the server's authentication. The gateway never imports the server.
+`Gateway` (routes.py) takes these; `bosun.server.governance.start_gateway` hands in the
+database's repositories (server/db/metering.py), the ResourceStore, an identity check
+built from the server's authentication and an audit sink (the server's Auditor). The
+gateway never imports the server.
 """
 
 from __future__ import annotations
@@ -33,6 +34,35 @@ class MeteredRequest:
     output_tokens: int = 0
     duration_ms: int = 0
     at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """One request the gateway answered, for the audit log: forwarded (with the provider's
+    status and tokens) or refused (with the Policy and rule). Names and counts only: never
+    a prompt, an answer, a credential or a key."""
+
+    outcome: str  # success, error (provider 4xx/5xx), refused, unauthorized, invalid, unreachable
+    namespace: str
+    agent: str
+    caller: str  # the credential's subject: agent:NS/NAME or system:serviceaccount:NS:SA
+    user: str | None  # the user the agent works for (X-Bosun-User), when it said
+    api: str
+    status_code: int
+    provider: str = ""
+    model: str = ""
+    streamed: bool = False
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    duration_ms: int = 0
+    policy: str = ""  # namespace/name of the Policy that refused
+    rule: str = ""
+    reason: str = ""  # model, tokens, requests
+    message: str = ""  # the refusal's message (Policy names and times)
+
+
+Audit = Callable[[GatewayEvent], None]
+"""Records one GatewayEvent; must not raise or block (the server's Auditor queues it)."""
 
 
 class Counters(Protocol):

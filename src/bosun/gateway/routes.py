@@ -11,6 +11,9 @@
   429 with Retry-After (and `x-should-retry: false` when the wait is long, so the SDKs
   in the agent give up at once and the task fails with the message).
 - After: tokens from the provider's usage are added to the counters and metered.
+- Every answer is recorded: GenAI metrics (`gen_ai_client_*`) for forwarded calls,
+  `bosun_budget_rejections_total` for Policy refusals (bosun.telemetry.controlplane),
+  and one `llm` audit record per request, refused ones included (the `Audit` port).
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ from bosun.gateway.cache import PolicyCache
 from bosun.gateway.metering import MeterWriter, StreamMeter, Tokens, from_body
 from bosun.gateway.policy import (
     AppliedLimit,
-    Decision,
     Usage,
     applicable_limits,
     limit_decision,
@@ -46,91 +48,24 @@ from bosun.gateway.policy import (
 )
 from bosun.gateway.ports import (
     AgentIdentity,
+    Audit,
     Counters,
+    GatewayEvent,
     Identify,
     MeteredRequest,
     ProviderResponse,
     Send,
 )
+from bosun.gateway.refusals import GatewayError, error_response
 from bosun.gateway.upstream import Api, Upstream, upstream_for
+from bosun.telemetry import controlplane as metrics
 
 log = logging.getLogger(__name__)
 
 USER_HEADER = "x-bosun-user"
-LONG_WAIT = 10  # seconds: a 429 asking for a longer wait tells the SDKs not to retry
 _FORWARD = ("anthropic-version", "anthropic-beta", "openai-beta", "accept")
 _BACK = ("content-type", "retry-after", "x-should-retry", "request-id", "x-request-id")
 MAX_BODY = 32 * 1024 * 1024
-
-
-REFUSAL_KEY = "bosun_gateway"
-"""In the error object of every answer the gateway itself gives (not the provider's): who
-refused and why. The agent runtime (runtime/errors.py) looks for it to show the gateway's
-message verbatim instead of guessing from the status code (a 403 is not a bad API key)."""
-
-
-class GatewayError(Exception):
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        retry_after: int | None = None,
-        policy: str = "",
-        rule: str = "",
-        what: str = "",
-        resets_at: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.retry_after = retry_after
-        self.policy = policy  # namespace/name of the Policy that refused, if one did
-        self.rule = rule
-        self.what = what  # model, tokens, requests (bosun_budget_rejections_total's reason)
-        self.resets_at = resets_at
-
-    @staticmethod
-    def of(decision: Decision) -> GatewayError:
-        return GatewayError(
-            decision.status, decision.message, retry_after=decision.retry_after,
-            policy=decision.policy, rule=decision.rule, what=decision.what,
-            resets_at=decision.resets_at,
-        )  # fmt: skip
-
-    def marker(self) -> dict[str, Any]:
-        """The REFUSAL_KEY object: the refusal's facts, no secrets (they are Policy names)."""
-        out: dict[str, Any] = {"status": self.status}
-        if self.policy:
-            out.update(policy=self.policy, rule=self.rule, reason=self.what)
-        if self.retry_after is not None:
-            out["retry_after"] = self.retry_after
-        if self.resets_at:
-            out["resets_at"] = self.resets_at
-        return out
-
-
-_ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error",
-                    403: "permission_error", 404: "not_found_error", 429: "rate_limit_error",
-                    502: "api_error"}  # fmt: skip
-
-
-def error_response(api: Api, exc: GatewayError) -> JSONResponse:
-    """The refusal in the shape the agent's SDK parses (its message reaches the task)."""
-    kind = _ANTHROPIC_TYPES.get(exc.status, "api_error")
-    error: dict[str, Any] = {"message": exc.message, "type": kind}
-    if api == "openai":
-        error["code"] = kind
-    error[REFUSAL_KEY] = exc.marker()
-    body: dict[str, Any] = {"error": error}
-    if api == "anthropic":
-        body = {"type": "error", "error": error}
-    headers = {}
-    if exc.retry_after is not None:
-        headers["retry-after"] = str(exc.retry_after)
-        if exc.retry_after > LONG_WAIT:
-            headers["x-should-retry"] = "false"
-    return JSONResponse(body, exc.status, headers=headers)
 
 
 @dataclass(frozen=True)
@@ -166,6 +101,7 @@ class Gateway:
         meter: MeterWriter,
         identify: Identify,
         send: Send,
+        audit: Audit | None = None,
         clock: Callable[[], float] = time.time,
         cache_seconds: float = 5.0,
     ) -> None:
@@ -175,6 +111,7 @@ class Gateway:
         self.meter = meter
         self.identify = identify
         self.send = send
+        self.audit = audit
         self.clock = clock
         self._targets = _Ttl(cache_seconds)
 
@@ -182,6 +119,9 @@ class Gateway:
         self, request: Request, api: Api, namespace: str, agent: str, modelconfig: str
     ) -> Response:
         started = time.perf_counter()
+        identity: AgentIdentity | None = None
+        upstream: Upstream | None = None
+        user = request.headers.get(USER_HEADER) or None
         try:
             identity = await self.identify(request)
             target = await self._target(namespace, agent, modelconfig)
@@ -200,7 +140,6 @@ class Gateway:
             )  # fmt: skip
             if not decision.allowed:
                 raise GatewayError.of(decision)
-            user = request.headers.get(USER_HEADER) or None
             now = self.clock()
             limits = applicable_limits(
                 await self.policies.policies(namespace), namespace, agent, user, now
@@ -209,12 +148,14 @@ class Gateway:
         except GatewayError as exc:
             if exc.status in (403, 429):
                 log.info("gateway refused %s/%s: %s", namespace, agent, exc.message)
+            self._refused(exc, api, namespace, agent, identity, user, upstream, started)
             return error_response(api, exc)
         streamed = bool(body.get("stream"))
         body["model"] = upstream.model
         if streamed and api == "openai":
             body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
-        call = _Call(self, upstream, limits, namespace, agent, user, streamed, started, now)
+        call = _Call(self, upstream, limits, namespace, agent, _caller(identity), user, streamed,
+                     started, now)  # fmt: skip
         headers = {k: v for k in _FORWARD if (v := request.headers.get(k))}
         headers["content-type"] = "application/json"
         headers.update(upstream.headers)
@@ -224,7 +165,7 @@ class Gateway:
                 stream=streamed,
             )  # fmt: skip
         except httpx.HTTPError as exc:
-            call.done(502, Tokens())
+            call.done(502, Tokens(), outcome="unreachable")
             why = f"the provider of {namespace}/{modelconfig} is unreachable: {type(exc).__name__}"
             return error_response(api, GatewayError(502, why))
         back = {k: v for k in _BACK if (v := response.headers.get(k))}
@@ -243,6 +184,43 @@ class Gateway:
                 tokens = from_body(upstream.api, json.loads(content))
         await call.finish(response.status_code, tokens)
         return Response(content, response.status_code, headers=back)
+
+    def _refused(
+        self,
+        exc: GatewayError,
+        api: str,
+        namespace: str,
+        agent: str,
+        identity: AgentIdentity | None,
+        user: str | None,
+        upstream: Upstream | None,
+        started: float,
+    ) -> None:
+        """A request the gateway answered itself: the rejection metric (Policy refusals)
+        and its audit record."""
+        if exc.policy:
+            metrics.budget_rejected(namespace, agent, policy=exc.policy, reason=exc.what)
+        if self.audit is None:
+            return
+        outcome = {401: "unauthorized", 403: "refused", 429: "refused", 502: "unreachable"}
+        self.audit(
+            GatewayEvent(
+                outcome=outcome.get(exc.status, "invalid"),
+                namespace=namespace,
+                agent=agent,
+                caller=_caller(identity),
+                user=user,
+                api=api,
+                status_code=exc.status,
+                provider=upstream.provider if upstream is not None else "",
+                model=upstream.model if upstream is not None else "",
+                duration_ms=int((time.perf_counter() - started) * 1000),
+                policy=exc.policy,
+                rule=exc.rule,
+                reason=exc.what,
+                message=exc.message,
+            )
+        )
 
     async def _target(self, namespace: str, agent_name: str, mc_name: str) -> _Target:
         key = (namespace, agent_name, mc_name)
@@ -319,6 +297,7 @@ class _Call:
     limits: list[AppliedLimit]
     namespace: str
     agent: str
+    caller: str
     user: str | None
     streamed: bool
     started: float
@@ -348,23 +327,59 @@ class _Call:
                     log.exception("could not count %d tokens for %s", tokens.total, limit.key)
         self.done(status, tokens)
 
-    def done(self, status: int, tokens: Tokens) -> None:
+    def done(self, status: int, tokens: Tokens, outcome: str | None = None) -> None:
+        seconds = time.perf_counter() - self.started
+        upstream = self.upstream
         self.gateway.meter.add(
             MeteredRequest(
                 namespace=self.namespace,
                 agent=self.agent,
                 user=self.user,
-                provider=self.upstream.provider,
-                model=self.upstream.model,
-                api=self.upstream.api,
+                provider=upstream.provider,
+                model=upstream.model,
+                api=upstream.api,
                 streamed=self.streamed,
                 status_code=status,
                 input_tokens=tokens.input,
                 output_tokens=tokens.output,
-                duration_ms=int((time.perf_counter() - self.started) * 1000),
+                duration_ms=int(seconds * 1000),
                 at=datetime.fromtimestamp(self.now, UTC),
             )
         )
+        ok = status < 400
+        metrics.llm_call(
+            upstream.provider.lower(), upstream.model, self.agent, self.namespace, seconds,
+            tokens.input if ok else None, tokens.output if ok else None,
+            error_type="" if ok else str(status),
+        )  # fmt: skip
+        if self.gateway.audit is None:
+            return
+        self.gateway.audit(
+            GatewayEvent(
+                outcome=outcome or ("success" if ok else "error"),
+                namespace=self.namespace,
+                agent=self.agent,
+                caller=self.caller,
+                user=self.user,
+                api=upstream.api,
+                status_code=status,
+                provider=upstream.provider,
+                model=upstream.model,
+                streamed=self.streamed,
+                input_tokens=tokens.input if ok else None,
+                output_tokens=tokens.output if ok else None,
+                duration_ms=int(seconds * 1000),
+            )
+        )
+
+
+def _caller(identity: AgentIdentity | None) -> str:
+    """The credential's subject, as the audit log names it."""
+    if identity is None:
+        return ""
+    if identity.agent is not None:
+        return f"agent:{identity.namespace}/{identity.agent}"
+    return f"system:serviceaccount:{identity.namespace}:{identity.service_account or ''}"
 
 
 def _model_configs_of(agent: Agent) -> set[str]:

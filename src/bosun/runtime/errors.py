@@ -6,7 +6,7 @@ Secrets never appear: provider bodies are shortened and API keys are never part 
 
 A refusal by Bosun's model gateway (a Policy: model not allowed, budget or rate spent;
 or a bad gateway credential) is told apart from the provider's own errors by the
-`bosun_gateway` object the gateway puts in its error body (gateway/routes.py
+`bosun_gateway` object the gateway puts in its error body (gateway/refusals.py
 REFUSAL_KEY): its message, which names the Policy, the rule and when the window resets,
 is shown verbatim, not as "check the API key" or "try again in a moment".
 """
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 _MAX = 300
 _MAX_GATEWAY = 1000  # the gateway's own messages: names and times, no provider text
-GATEWAY_REFUSAL_KEY = "bosun_gateway"  # must equal bosun.gateway.routes.REFUSAL_KEY
+GATEWAY_REFUSAL_KEY = "bosun_gateway"  # must equal bosun.gateway.refusals.REFUSAL_KEY
 
 
 def _short(text: object) -> str:

@@ -9,6 +9,8 @@
   with audience `bosun` (cluster mode), checked with a TokenReview.
 - `invoke_refusal` (A2A proxy, /mcp): may this caller invoke that agent, and, when the
   caller is an agent of another namespace, may A2A cross from there?
+- `gateway_audit`: each request the gateway answers becomes one `llm` audit record
+  (action `gateway.<api>`), forwarded or refused.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from bosun.gateway import tokens
 from bosun.gateway.cache import PolicyCache
 from bosun.gateway.metering import MeterWriter
 from bosun.gateway.policy import Caller, a2a_decision, invoke_decision
-from bosun.gateway.ports import AgentIdentity
-from bosun.gateway.routes import Gateway, GatewayError
+from bosun.gateway.ports import AgentIdentity, GatewayEvent
+from bosun.gateway.refusals import GatewayError
+from bosun.gateway.routes import Gateway
+from bosun.server.audit import Auditor
 from bosun.server.auth import User
 from bosun.server.auth.serviceaccount import ReviewFn, ServiceAccountAuthenticator
 from bosun.server.context import Context
@@ -98,6 +102,36 @@ class _Identify:
         )
 
 
+def gateway_audit(audit: Auditor) -> Callable[[GatewayEvent], None]:
+    """The gateway's Audit port on the server's Auditor. `user` is the user the agent
+    works for when the runtime said so, else the agent's credential."""
+
+    def record(event: GatewayEvent) -> None:
+        details: dict[str, Any] = {"status": event.status_code, "caller": event.caller,
+                                   "api": event.api, "streamed": event.streamed,
+                                   "duration_ms": event.duration_ms}  # fmt: skip
+        if event.provider:
+            details["provider"] = event.provider
+        if event.policy:
+            details.update(policy=event.policy, rule=event.rule, reason=event.reason)
+        if event.message and event.outcome != "success":
+            details["message"] = event.message[:500]
+        audit.record(
+            kind="llm",
+            action=f"gateway.{event.api}",
+            outcome=event.outcome,
+            user=event.user or event.caller or "-",
+            namespace=event.namespace,
+            agent=event.agent,
+            target=event.model,
+            input_tokens=event.input_tokens,
+            output_tokens=event.output_tokens,
+            details=details,
+        )
+
+    return record
+
+
 @contextlib.asynccontextmanager
 async def start_gateway(
     app: FastAPI, ctx: Context, review: ReviewFn | None = None
@@ -120,6 +154,7 @@ async def start_gateway(
         meter=writer,
         identify=_Identify(key, service_accounts),
         send=app.state.upstream.send,
+        audit=gateway_audit(ctx.audit),
     )
     app.state.gateway = gateway
     try:

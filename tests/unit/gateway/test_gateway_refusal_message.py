@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic_ai import exceptions as engine_errors
 
-from bosun.gateway.routes import REFUSAL_KEY, GatewayError, error_response
+from bosun.gateway.refusals import REFUSAL_KEY, GatewayError, error_response
 from bosun.runtime.errors import GATEWAY_REFUSAL_KEY, gateway_refusal
 
 MESSAGE = (
