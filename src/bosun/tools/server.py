@@ -1,7 +1,8 @@
 """Assemble and run Bosun's built-in MCP tool server (`bosun tools serve`).
 
 `build_server()` returns an `mcp` MCPServer with the tool groups registered:
-- always: `current_time`, `echo`, `word_count`, `add`, `calculate`, `server_info`;
+- always: `current_time`, `echo`, `word_count`, `add`, `calculate`, `bar_chart` (returns a
+  PNG file), `server_info`;
 - unless `kubernetes_tools=False` (`--no-kubernetes`): kagent's built-in tool names —
   the k8s_* tools (only when a cluster configuration is found), the helm_* tools (they
   need the cluster too) and the prometheus_* tools.
@@ -24,7 +25,7 @@ from mcp_types import ToolAnnotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bosun.tools import basic, calc, catalog, k8s_client, k8s_read, k8s_workloads, k8s_write
+from bosun.tools import basic, calc, catalog, charts, k8s_client, k8s_read, k8s_workloads, k8s_write
 from bosun.tools.helm import HelmTools
 from bosun.tools.progress import Heartbeat
 from bosun.tools.prometheus import PrometheusTools
@@ -71,12 +72,13 @@ def build_server(
         # Long calls (helm upgrade --wait, slow cluster reads) report progress while they run.
         middleware=[Heartbeat()],
     )
-    names = ["current_time", "echo", "word_count", "add", "calculate"]
+    names = ["current_time", "echo", "word_count", "add", "calculate", "bar_chart"]
     server.add_tool(basic.current_time, annotations=PURE, structured_output=False)
     server.add_tool(basic.echo, annotations=PURE, structured_output=False)
     server.add_tool(basic.word_count, annotations=PURE)
     server.add_tool(calc.add, annotations=PURE)
     server.add_tool(calc.calculate, annotations=PURE)
+    server.add_tool(charts.bar_chart, annotations=PURE, structured_output=False)
 
     specs: list[catalog.ToolSpec] = []
     if kubernetes_tools:

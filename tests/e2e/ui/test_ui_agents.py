@@ -42,7 +42,7 @@ def test_agents_list_shows_the_examples_ready_with_model_and_tools(page: Any) ->
     expect(helper).to_contain_text("✓ Ready")
     expect(helper).to_contain_text("✓ Accepted")
     expect(helper).to_contain_text("default-model-config")
-    expect(helper).to_contain_text("3 tools")
+    expect(helper).to_contain_text("4 tools")
     expect(helper).to_contain_text("serving http://")  # the Ready condition's message
     expect(agent_row(page, "coordinator")).to_contain_text("2 agents")
     expect(agent_row(page, "haiku-writer")).to_contain_text("✓ Ready")
@@ -63,7 +63,7 @@ def test_agent_page_shows_each_dependency_with_its_status(page: Any) -> None:
     server = deps.get_by_role("listitem", name=f"MCPServer {SERVER}")
     expect(server).to_contain_text("OK")
     tools = server.get_by_role("table", name=f"Tools from {SERVER}")
-    for tool in ("current_time", "word_count", "calculate"):
+    for tool in ("current_time", "word_count", "calculate", "bar_chart"):
         expect(tools.get_by_role("row").filter(has_text=tool)).to_contain_text("discovered")
     expect(tools.get_by_role("row").filter(has_text="calculate")).to_contain_text("needs approval")
     expect(page.get_by_role("region", name="Conditions")).to_contain_text("ProcessReady")

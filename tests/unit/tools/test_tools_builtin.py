@@ -18,7 +18,9 @@ outside_a_pod = pytest.mark.skipif(
     Path("/var/run/secrets/kubernetes.io/serviceaccount/token").exists(),
     reason="running inside a pod: the in-cluster configuration is always found",
 )
-BASIC_TOOLS = {"current_time", "echo", "word_count", "add", "calculate", "server_info"}
+BASIC_TOOLS = {
+    "current_time", "echo", "word_count", "add", "calculate", "bar_chart", "server_info",
+}  # fmt: skip
 PROMETHEUS_TOOLS = {
     "prometheus_query_tool",
     "prometheus_query_range_tool",

@@ -1,6 +1,6 @@
 // One turn on screen: the user's message (with attachments), then what the agent did in
 // order (text, tool cards), its answer, files it returned, token usage, copy and feedback.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { authHeaders, getToken, post } from "../api/client";
 import { Clip, ThumbDown, ThumbUp } from "./icons";
 import { InputPanel } from "./InputPanel";
@@ -36,6 +36,31 @@ function FileChip({ file }: { file: FileRef }) {
       {error && <span className="field-error"> {error}</span>}
     </a>
   );
+}
+
+// An image the agent returned (a chart, a screenshot) is shown, not only offered for
+// download. With sign-in on, an <img> cannot send the token, so it is fetched as a blob.
+function ImagePreview({ file }: { file: FileRef }) {
+  const needsToken = file.url.startsWith("/api/") && getToken() !== null;
+  const [src, setSrc] = useState(needsToken ? "" : file.url);
+  useEffect(() => {
+    if (!needsToken) return;
+    let url = "";
+    let live = true;
+    fetch(file.url, { headers: authHeaders() })
+      .then((res) => (res.ok ? res.blob() : Promise.reject(new Error(res.statusText))))
+      .then((blob) => {
+        url = URL.createObjectURL(blob);
+        if (live) setSrc(url);
+      })
+      .catch(() => undefined); // the download link below still says what went wrong
+    return () => {
+      live = false;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [file.url, needsToken]);
+  if (!src) return null;
+  return <img className="file-preview" src={src} alt={`Preview of ${file.name}`} />;
 }
 
 async function copyText(text: string): Promise<void> {
@@ -146,7 +171,10 @@ export function TurnView({
         {turn.files.length > 0 && (
           <div className="files" aria-label="Files from the agent">
             {turn.files.map((f, i) => (
-              <FileChip key={i} file={f} />
+              <div key={i} className="file-out">
+                {f.mediaType.startsWith("image/") && <ImagePreview file={f} />}
+                <FileChip file={f} />
+              </div>
             ))}
           </div>
         )}
