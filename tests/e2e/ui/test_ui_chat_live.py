@@ -1,6 +1,7 @@
 """More of the chat page against the real examples (`bosun up --mock-llm`): a file the
-agent hands back (helper's `bar_chart` PNG) shown in the chat and downloaded, and the
-answer streaming in piece by piece before the turn ends (helper's slow "long story" rule)."""
+agent hands back (helper's `bar_chart` PNG) shown in the chat and downloaded, keyboard
+focus moving to the approval panel when a turn pauses, and the answer streaming in piece
+by piece before the turn ends (helper's slow "long story" rule)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,30 @@ def test_a_chart_the_agent_returns_is_shown_and_downloads(page: Any, ui_up: UiUp
     # after a reload the file is still there (history from the API)
     page.reload()
     expect(answer(page, "helper").get_by_role("link", name="Download file-1.png")).to_be_visible()
+
+
+def test_focus_moves_to_the_approval_panel_and_the_keyboard_decides(page: Any) -> None:
+    page.goto("/chat/default/helper")
+    box = page.get_by_label("Message to helper")
+    box.focus()
+    page.keyboard.type("Do two calculations")
+    page.keyboard.press("Enter")
+    panel = page.get_by_role("form", name="The agent is waiting for you")
+    first, second = panel.get_by_role("group").nth(0), panel.get_by_role("group").nth(1)
+    # the first decision has focus as soon as the panel appears: no hunting with Tab
+    expect(first.get_by_role("button", name="Approve")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(first.get_by_role("button", name="Approve")).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Tab")  # Reject of the first call
+    page.keyboard.press("Tab")  # Approve of the second
+    expect(second.get_by_role("button", name="Approve")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(panel.get_by_role("button", name="Send decisions")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(panel).to_be_hidden()
+    expect(page.get_by_role("group", name="Tool calculate: done")).to_have_count(2)
 
 
 def test_the_answer_streams_in_piece_by_piece(page: Any) -> None:

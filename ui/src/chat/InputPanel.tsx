@@ -1,7 +1,9 @@
 // A paused task: approve or reject each call (with a reason), answer ask_user questions,
 // then send everything in one message on the same task (the runtime runs nothing until
 // every request has an answer). "Approve all" approves every call of the batch and sends.
-import { useState, type FormEvent } from "react";
+// When the panel appears, keyboard focus moves to its first control (the first Approve, or
+// the first answer field), so a keyboard or screen-reader user lands on what waits for them.
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { InputRequest } from "./model";
 import { pretty } from "./ToolCard";
 
@@ -18,6 +20,15 @@ export function InputPanel({
 }) {
   const [decisions, setDecisions] = useState<Record<string, Decision>>({});
   const [answers, setAnswers] = useState<Record<string, string[]>>({});
+  const form = useRef<HTMLFormElement>(null);
+  const focused = useRef(false);
+  useEffect(() => {
+    // Once per panel, as soon as its controls are enabled (never steals focus back later).
+    if (focused.current || disabled || !form.current) return;
+    focused.current = true;
+    const first = form.current.querySelector<HTMLElement>("button:not([disabled]), input:not([disabled])");
+    (first ?? form.current.querySelector<HTMLElement>(".input-title"))?.focus();
+  }, [disabled]);
   const approvals = requests.filter((r) => r.kind === "approval");
   const questions = requests.filter((r) => r.kind === "question");
 
@@ -58,8 +69,8 @@ export function InputPanel({
   };
 
   return (
-    <form className="input-panel" onSubmit={submit} aria-label="The agent is waiting for you">
-      <h3 className="input-title">
+    <form ref={form} className="input-panel" onSubmit={submit} aria-label="The agent is waiting for you">
+      <h3 className="input-title" tabIndex={-1}>
         {approvals.length && questions.length
           ? "Waiting for your approval and answers"
           : approvals.length
