@@ -6,8 +6,19 @@ reach another. Embeddings are float32 blobs. Search:
 
 - SQLite: `vec_distance_cosine` in SQL, from sqlite-vec when this Python's sqlite3 can load
   extensions, else the same function in Python registered on each connection;
-- PostgreSQL: the (agent, user) rows are scored in Python (exact cosine; pgvector is not
-  used: the Debian package was not installable where this was built, see docs/memory.md).
+- PostgreSQL with pgvector: a copy of each embedding in the untyped `vector` column
+  `embedding_vec` (added by migration 0005, or at first use here once an admin ran
+  `CREATE EXTENSION vector`), searched in SQL: `ORDER BY embedding_vec <=> query LIMIT k`
+  over the owner's rows of the query's dimension (exact, through the owner index);
+- PostgreSQL without pgvector: the newest SCAN_LIMIT rows of the (agent, user) pair are
+  scored in Python (exact cosine).
+
+`embedding_vec` has no fixed dimension (embedding models differ) and is not in the ORM
+model (it exists only where pgvector does): it is written and read with SQL of its own,
+and the `dims = n` filter keeps `<=>` from ever meeting a vector of another dimension.
+There is deliberately no HNSW/IVFFlat index: every search is filtered to one (agent,
+user), and pgvector 0.6 applies such filters after an approximate index scan (about
+ef_search rows), which would drop most of a user's memories from the results.
 
 Expired rows (`expires_at` passed) are never returned and are deleted on each write.
 """
@@ -15,6 +26,7 @@ Expired rows (`expires_at` passed) are never returned and are deleted on each wr
 from __future__ import annotations
 
 import builtins
+import logging
 import math
 import struct
 import uuid
@@ -23,16 +35,38 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text, delete, event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import (
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    cast,
+    delete,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
-from bosun.server.db.engine import Database
+from bosun.server.db.engine import _LOCK_ID, Database
 from bosun.server.db.models import ID, NAME, Base, utcnow
 from bosun.server.db.records import Record
 
+log = logging.getLogger(__name__)
+
 SCAN_LIMIT = 10_000
-"""Most rows of one (agent, user) scored per search on PostgreSQL."""
+"""Most rows of one (agent, user) scored per search on PostgreSQL without pgvector."""
+
+VECTOR_COLUMN = "embedding_vec"
+_BACKFILL_BATCH = 1000
+_PGVECTOR_MAX_DIMS = 16_000
 
 
 class MemoryRow(Base):
@@ -77,6 +111,91 @@ def cosine_distance(a: bytes | None, b: bytes | None) -> float | None:
     return 1.0 - dot / norm if norm else None
 
 
+def vector_literal(blob: bytes) -> str | None:
+    """pgvector's text form of a float32 blob; None when pgvector cannot hold it (empty,
+    over 16 000 dimensions, NaN or infinite values): such a row is left out of SQL search."""
+    values = struct.unpack(f"<{len(blob) // 4}f", blob)
+    if not 0 < len(values) <= _PGVECTOR_MAX_DIMS or not all(map(math.isfinite, values)):
+        return None
+    return "[" + ",".join(repr(v) for v in values) + "]"
+
+
+class _Vector(UserDefinedType[Any]):
+    """pgvector's `vector`, without a dimension."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "vector"
+
+
+def _has_vector_column(connection: Connection) -> bool:
+    return bool(
+        connection.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = 'memories'"
+                " AND column_name = :c)"
+            ),
+            {"c": VECTOR_COLUMN},
+        ).scalar()
+    )
+
+
+def _extension_installed(connection: Connection) -> bool:
+    found = connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'vector'"))
+    return found.first() is not None
+
+
+def add_vector_column(connection: Connection) -> bool:
+    """On PostgreSQL with the `vector` extension installed: add `embedding_vec` if missing
+    and fill it for every row that has none (in batches). Returns whether it is usable.
+    Idempotent; called by migration 0005 and by the repository at first use (so that
+    `CREATE EXTENSION vector` run later takes effect at the next start)."""
+    if connection.dialect.name != "postgresql" or not _extension_installed(connection):
+        return False
+    connection.execute(
+        text(f"ALTER TABLE memories ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} vector")
+    )
+    last = ""
+    while True:
+        rows = connection.execute(
+            text(
+                f"SELECT id, embedding FROM memories WHERE {VECTOR_COLUMN} IS NULL AND id > :last"
+                " ORDER BY id LIMIT :n"
+            ),
+            {"last": last, "n": _BACKFILL_BATCH},
+        ).all()
+        if not rows:
+            return True
+        last = rows[-1][0]
+        pairs = [(row[0], vector_literal(bytes(row[1]))) for row in rows]
+        ids = [i for i, v in pairs if v is not None]
+        if ids:
+            connection.execute(
+                text(
+                    f"UPDATE memories AS m SET {VECTOR_COLUMN} = CAST(v.e AS vector)"
+                    " FROM unnest(CAST(:ids AS varchar[]), CAST(:vecs AS text[])) AS v(id, e)"
+                    " WHERE m.id = v.id"
+                ),
+                {"ids": ids, "vecs": [v for _, v in pairs if v is not None]},
+            )
+
+
+def _prepare_pgvector(connection: Connection) -> bool:
+    if _has_vector_column(connection):
+        return True
+    if not _extension_installed(connection):
+        return False
+    # The extension was created after migration 0005 ran: add and fill the column now, one
+    # control plane replica at a time (the migrations' advisory lock).
+    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
+    usable = add_vector_column(connection)
+    log.info("memories: pgvector column %s added and filled", VECTOR_COLUMN)
+    return usable
+
+
+_PGVECTOR: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 _PREPARED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
@@ -124,6 +243,8 @@ class MemoriesRepo:
         embedding: Sequence[float],
         ttl_days: int | None = None,
     ) -> Memory:
+        # Before the write transaction: the first call may add the column (ALTER TABLE).
+        use_pgvector = await self._pgvector()
         now = utcnow()
         async with self._db.write() as s:
             await s.execute(delete(MemoryRow).where(MemoryRow.expires_at <= now))
@@ -140,7 +261,30 @@ class MemoriesRepo:
             )
             s.add(row)
             await s.flush()
+            literal = vector_literal(row.embedding) if use_pgvector else None
+            if literal is not None:
+                await s.execute(
+                    text(
+                        f"UPDATE memories SET {VECTOR_COLUMN} = CAST(CAST(:v AS text) AS vector)"
+                        " WHERE id = :id"
+                    ),
+                    {"v": literal, "id": row.id},
+                )
             return Memory.model_validate(row)
+
+    async def _pgvector(self) -> bool:
+        """Whether memories are searched with pgvector (PostgreSQL with the extension)."""
+        if self._db.dialect != "postgresql":
+            return False
+        engine = self._db.engine.sync_engine
+        if engine not in _PGVECTOR:
+            try:
+                async with self._db.engine.begin() as conn:
+                    _PGVECTOR[engine] = await conn.run_sync(_prepare_pgvector)
+            except DBAPIError as exc:  # e.g. this role may not ALTER the table
+                log.warning("memories: pgvector not used, searched in Python: %s", exc.orig)
+                _PGVECTOR[engine] = False
+        return _PGVECTOR[engine]
 
     def _owned(self, namespace: str, name: str, user_id: str) -> Any:
         now = utcnow()
@@ -156,8 +300,26 @@ class MemoriesRepo:
     ) -> builtins.list[Memory]:
         query_blob = pack(embedding)
         where = self._owned(namespace, name, user_id) & (MemoryRow.dims == len(embedding))
+        literal = vector_literal(query_blob)
+        use_pgvector = await self._pgvector()
+        if use_pgvector and literal is None:
+            return []  # pgvector cannot hold it, so no row of its size is stored there either
         async with self._db.sessions() as s:
-            if self._db.dialect == "sqlite":
+            if use_pgvector:
+                column = literal_column(f"memories.{VECTOR_COLUMN}", _Vector())
+                query = cast(cast(literal, Text), _Vector())
+                nearness = column.op("<=>", return_type=Float())(query)
+                rows = (
+                    await s.execute(
+                        select(MemoryRow, nearness.label("d"))
+                        .where(where & column.is_not(None))
+                        .order_by(nearness, MemoryRow.created_at.desc())
+                        .limit(limit)
+                    )
+                ).all()
+                # A zero vector has no cosine distance (NaN): left out, as in Python.
+                scored = [(row, d) for row, d in rows if d is not None and not math.isnan(d)]
+            elif self._db.dialect == "sqlite":
                 distance = func.vec_distance_cosine(MemoryRow.embedding, query_blob)
                 rows = (
                     await s.execute(
