@@ -12,6 +12,11 @@ to the sub-agent as a streaming A2A message and:
 
 The sub-agent's session is derived from ours, so it remembers earlier calls from the same
 conversation. A cancelled turn cancels the sub-agent's task too.
+
+A sub-agent may work for a long time, so there is no limit on the whole call; but one that
+sends nothing at all for BOSUN_SUBAGENT_TIMEOUT seconds (default 300: hung, stopped, or
+behind a half-open connection) is given up on: its task is cancelled and the model gets a
+tool error saying so. Its card must answer within CARD_TIMEOUT seconds.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +67,23 @@ _FAILED = {
 _PAUSED = {TaskState.TASK_STATE_INPUT_REQUIRED, TaskState.TASK_STATE_AUTH_REQUIRED}
 
 
+IDLE_TIMEOUT = 300.0
+"""Seconds without any event from a sub-agent before the call fails (BOSUN_SUBAGENT_TIMEOUT)."""
+CARD_TIMEOUT = 30.0
+"""Seconds for a sub-agent's card to answer (at most the idle timeout)."""
+
+
+def idle_timeout() -> float:
+    """BOSUN_SUBAGENT_TIMEOUT if it is a positive number of seconds, else IDLE_TIMEOUT."""
+    raw = os.environ.get("BOSUN_SUBAGENT_TIMEOUT", "")
+    try:
+        seconds = float(raw) if raw else IDLE_TIMEOUT
+    except ValueError:
+        log.warning("BOSUN_SUBAGENT_TIMEOUT=%r is not a number: %gs is used", raw, IDLE_TIMEOUT)
+        return IDLE_TIMEOUT
+    return seconds if seconds > 0 else IDLE_TIMEOUT
+
+
 class RemoteAgentError(RuntimeError):
     """The sub-agent could not be reached or failed; the message is for the model and user."""
 
@@ -83,6 +106,7 @@ class RemoteAgents:
     """A2A clients for the configured sub-agents, created on first use and reused."""
 
     agents: list[RemoteAgentSettings]
+    idle_timeout: float = field(default_factory=idle_timeout)
     _clients: dict[str, Any] = field(default_factory=dict)
     _http: dict[str, Any] = field(default_factory=dict)
 
@@ -97,17 +121,25 @@ class RemoteAgents:
         from a2a.client import ClientConfig, create_client
 
         # One HTTP client per sub-agent carries its headers on every call (card included).
-        # No read timeout: a sub-agent may stream for a long time; connecting fails fast.
+        # No read timeout: a sub-agent may stream for a long time (silence is bounded per
+        # event in _exchange); connecting fails fast.
         http = self._http.get(agent.name)
         if http is None:
             http = httpx.AsyncClient(
                 headers=resolve_headers(agent), timeout=httpx.Timeout(30.0, read=None)
             )
             self._http[agent.name] = http
+        seconds = min(CARD_TIMEOUT, self.idle_timeout)
         try:
-            client = await create_client(
-                agent.url, client_config=ClientConfig(streaming=True, httpx_client=http)
-            )
+            async with asyncio.timeout(seconds):
+                client = await create_client(
+                    agent.url, client_config=ClientConfig(streaming=True, httpx_client=http)
+                )
+        except TimeoutError:
+            raise RemoteAgentError(
+                f"the agent {agent.ref} at {agent.url} could not be reached: its card did "
+                f"not answer within {seconds:g} seconds"
+            ) from None
         except Exception as exc:
             raise RemoteAgentError(
                 f"the agent {agent.ref} at {agent.url} could not be reached: {exc}"
@@ -163,8 +195,14 @@ class RemoteAgents:
     ) -> Outcome:
         client = await self._client(agent)
         state = _Progress(agent=agent, call_id=call_id, emit=emit)
+        events = _events(client, message)
         try:
-            async for event in _events(client, message):
+            while True:
+                try:
+                    async with asyncio.timeout(self.idle_timeout):
+                        event = await anext(events)
+                except StopAsyncIteration:
+                    break
                 outcome = await state.apply(event)
                 if outcome is not None:
                     return outcome
@@ -174,14 +212,25 @@ class RemoteAgents:
             raise
         except RemoteAgentError:
             raise
+        except TimeoutError:
+            if state.task_id:
+                await _cancel_quietly(client, state.task_id)
+            raise RemoteAgentError(
+                f"the agent {agent.ref} sent nothing for {self.idle_timeout:g} seconds "
+                "(BOSUN_SUBAGENT_TIMEOUT) and was given up on: it may be hung or overloaded. "
+                "Tell the user, or try again later."
+            ) from None
         except Exception as exc:
             raise RemoteAgentError(f"the agent {agent.ref} failed: {exc}") from None
+        finally:
+            with contextlib.suppress(Exception):  # ends the sub-agent's stream now, not at GC
+                await events.aclose()
         if state.answer_text():
             return Outcome(answer=state.answer_text())
         raise RemoteAgentError(f"the agent {agent.ref} ended without an answer")
 
 
-async def _events(client: Any, message: Message) -> AsyncIterator[Any]:
+async def _events(client: Any, message: Message) -> AsyncGenerator[Any]:
     async for event in client.send_message(SendMessageRequest(message=message)):
         yield event
 
