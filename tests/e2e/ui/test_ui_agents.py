@@ -85,6 +85,8 @@ def test_create_an_agent_with_the_form_see_it_ready_and_open_its_chat(
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Description", exact=True).fill("Counts words (made by the UI test)")
     page.get_by_label("Model", exact=True).select_option("default-model-config")
+    # the mock LLM answers agents whose prompt says "You are Helper" with helper's rules
+    page.get_by_label("System message", exact=True).fill("You are Helper, made by a UI test.")
     page.get_by_label(f"Use word_count from {SERVER}").check()
     page.get_by_label(f"Require approval for word_count from {SERVER}").check()
     yaml = page.get_by_label("YAML manifest")
@@ -112,7 +114,19 @@ def test_create_an_agent_with_the_form_see_it_ready_and_open_its_chat(
     expect(row).to_contain_text("1 tool")
     row.get_by_role("link", name=f"Chat with {name}").click()
     page.wait_for_url(f"**/chat/default/{name}")
-    expect(page.get_by_role("main")).to_be_visible()
+
+    # chat with it: its word_count call waits for approval (set in the form), then answers
+    box = page.get_by_label(f"Message to {name}")
+    box.fill("Count the words in: to be or not to be")
+    box.press("Enter")
+    page.wait_for_url(re.compile(rf"/chat/default/{name}/[0-9a-f-]{{36}}$"))
+    panel = page.get_by_role("form", name="The agent is waiting for you")
+    expect(panel.get_by_role("heading", name="A call waits for your approval")).to_be_visible()
+    panel.get_by_role("button", name="Approve", exact=True).click()
+    panel.get_by_role("button", name="Send decisions").click()
+    expect(page.get_by_role("group", name="Tool word_count: done")).to_be_visible()
+    reply = page.get_by_role("article", name=f"Answer of {name}").last
+    expect(reply).to_contain_text(re.compile(r"Here is the count: .*\"words\": ?10"))
 
     # and delete it again from its page, after confirming
     page.goto(f"/agents/default/{name}")
@@ -123,6 +137,42 @@ def test_create_an_agent_with_the_form_see_it_ready_and_open_its_chat(
     expect(agent_row(page, "helper")).to_be_visible()
     expect(agent_row(page, name)).to_have_count(0)
     assert ui_up.api("GET", f"/api/agents/default/{name}").status_code == 404
+
+
+def test_a_missing_dependency_shows_red_with_its_reason(page: Any, ui_up: UiUp) -> None:
+    # An agent whose ModelConfig is deleted after it was accepted (the API refuses to
+    # create one with a missing model, so it is made first and removed after).
+    model, name = unique("ui-gone-model"), unique("ui-red")
+    spec = ui_up.api("GET", "/api/modelconfigs/default/default-model-config").json()["spec"]
+    body = {"apiVersion": "kagent.dev/v1alpha2", "kind": "ModelConfig",
+            "metadata": {"name": model, "namespace": "default"}, "spec": spec}  # fmt: skip
+    assert ui_up.api("POST", "/api/modelconfigs", json=body).status_code == 201
+    tools = [{"type": "McpServer", "mcpServer": {"kind": "MCPServer", "name": SERVER,
+              "toolNames": ["current_time"]}}]  # fmt: skip
+    agent = {"apiVersion": "kagent.dev/v1alpha2", "kind": "Agent",
+             "metadata": {"name": name, "namespace": "default"},
+             "spec": {"declarative": {"modelConfig": model, "systemMessage": "Hi.",
+                                      "tools": tools}}}  # fmt: skip
+    try:
+        assert ui_up.api("POST", "/api/agents", json=agent).status_code == 201
+        assert ui_up.api("DELETE", f"/api/modelconfigs/default/{model}").status_code in (200, 204)
+        page.goto("/agents")
+        row = agent_row(page, name)
+        expect(row).to_contain_text("✗ Not accepted", timeout=30_000)
+        expect(row).to_contain_text(f'spec.declarative.modelConfig: ModelConfig "default/{model}"')
+        expect(row).to_contain_text("not found")
+
+        page.goto(f"/agents/default/{name}")
+        deps = page.get_by_role("region", name="Dependencies")
+        red = deps.get_by_role("listitem", name=f"ModelConfig {model}")
+        expect(red).to_contain_text("Problem")
+        expect(red).to_contain_text("not found")
+        expect(red).to_have_class(re.compile(r"\bbad\b"))
+        green = deps.get_by_role("listitem", name=f"MCPServer {SERVER}")
+        expect(green).to_contain_text("OK")  # only the broken dependency is red
+    finally:
+        ui_up.api("DELETE", f"/api/agents/default/{name}")
+        ui_up.api("DELETE", f"/api/modelconfigs/default/{model}")
 
 
 YAML_AGENT = """apiVersion: kagent.dev/v1alpha2

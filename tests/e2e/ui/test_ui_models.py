@@ -80,6 +80,16 @@ def test_create_a_model_with_a_key_that_is_never_shown_or_returned(
     expect(page.get_by_label("Model", exact=True)).to_have_value("claude-test")
     expect(page.get_by_label("API key", exact=True)).to_have_value("")
     assert key not in page.content()
+    # ... and saving an edit changes the field and keeps the stored key
+    page.get_by_label("Max tokens").fill("777")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(f"**/models/default/{name}")
+    expect(page.get_by_role("region", name="Settings")).to_contain_text("777")
+    expect(page.get_by_role("region", name="Settings")).to_contain_text("key stored")
+    spec = ui_up.api("GET", f"/api/modelconfigs/default/{name}").json()["spec"]
+    assert spec["anthropic"]["maxTokens"] == 777
+    assert (spec["apiKeySecret"], spec["model"]) == (f"{name}-api-key", "claude-test")
+    assert ui_up.api("GET", f"/api/resources/secrets/default/{name}-api-key").status_code == 200
 
     ui_up.api("DELETE", f"/api/modelconfigs/default/{name}")
     secret = ui_up.api("GET", f"/api/resources/secrets/default/{name}-api-key")
