@@ -121,9 +121,12 @@ class Gateway:
         started = time.perf_counter()
         identity: AgentIdentity | None = None
         upstream: Upstream | None = None
-        user = request.headers.get(USER_HEADER) or None
+        user: str | None = None
         try:
             identity = await self.identify(request)
+            # The user the agent works for, as its runtime says (the A2A caller the
+            # control plane named): believed only with the agent's own credential.
+            user = request.headers.get(USER_HEADER, "")[:255] or None
             target = await self._target(namespace, agent, modelconfig)
             _check_identity(identity, target.agent)
             upstream = target.upstream

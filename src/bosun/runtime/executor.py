@@ -43,6 +43,7 @@ from bosun.runtime.deps import TurnDeps
 from bosun.runtime.engine import Engine
 from bosun.runtime.errors import describe_failure
 from bosun.runtime.files import FilePublisher, split_files, user_prompt
+from bosun.runtime.models import calls_for_user
 from bosun.runtime.pending import (
     DEADLINE_KEY,
     METADATA_KEY,
@@ -281,6 +282,7 @@ class BosunAgentExecutor(AgentExecutor):
         with (
             turn_span(task_id, session, engine.config.name),
             capture_run_messages() as captured,
+            calls_for_user(user),  # the model gateway meters and limits per user
         ):
             try:
                 result = await run_turn(

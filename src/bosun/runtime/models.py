@@ -13,10 +13,14 @@ OpenAI never loads the Anthropic or Google SDKs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import ssl
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from bosun.api import gateway as gateway_contract
 from bosun.api.config import (
     API_KEY_ENV,
     AnthropicModel,
@@ -41,6 +45,28 @@ DEFAULT_MAX_RETRIES = 3
 """Retries per LLM request on timeouts, 429 and 5xx (so at most four attempts)."""
 DEFAULT_TIMEOUT = 300.0
 """Seconds per LLM request when config.json sets none (long answers stream for minutes)."""
+
+
+GATEWAY_USER_HEADER = "x-bosun-user"
+_gateway_user: ContextVar[str | None] = ContextVar("bosun_gateway_user", default=None)
+
+
+@contextlib.contextmanager
+def calls_for_user(user: str | None) -> Iterator[None]:
+    """LLM calls made inside (the executor wraps a turn) carry `user`, the A2A caller the
+    control plane named in X-Bosun-User, to the model gateway, which meters and limits
+    per user (`per: User`). Only gateway-routed models send it (`_http_client`): a real
+    provider never sees the user."""
+    token = _gateway_user.set(user or None)
+    try:
+        yield
+    finally:
+        _gateway_user.reset(token)
+
+
+def _routed(settings: ModelBase) -> bool:
+    """Whether the translator pointed this model at the model gateway (its credential)."""
+    return settings.api_key_env == gateway_contract.TOKEN_ENV
 
 
 class ModelConfigError(ValueError):
@@ -105,15 +131,24 @@ def _key_file_reader(path: str) -> Any:
 
 
 def _http_client(settings: ModelBase) -> Any:
-    """An httpx2 client honouring the TLS block and a key file, or None to let the SDK
-    build its own."""
+    """An httpx2 client honouring the TLS block and a key file (and, through the model
+    gateway, sending the turn's user), or None to let the SDK build its own."""
     key_file = settings.api_key_file
     rotating = bool(key_file and os.path.isfile(key_file))
-    if settings.tls is None and not rotating:
+    routed = _routed(settings)
+    if settings.tls is None and not rotating and not routed:
         return None
     import httpx2
 
-    hooks: dict[str, list[Any]] = {}
+    hooks: dict[str, list[Any]] = {"request": []}
+    if routed:
+
+        async def with_user(request: Any) -> None:
+            user = _gateway_user.get()
+            if user:
+                request.headers[GATEWAY_USER_HEADER] = user
+
+        hooks["request"].append(with_user)
     if rotating:
         assert key_file is not None
 
@@ -127,7 +162,7 @@ def _http_client(settings: ModelBase) -> Any:
             if "x-api-key" in request.headers:
                 request.headers["x-api-key"] = key
 
-        hooks["request"] = [fresh_key]
+        hooks["request"].append(fresh_key)
     return httpx2.AsyncClient(
         verify=ssl_verify(settings.tls), timeout=_timeout(settings), event_hooks=hooks
     )
