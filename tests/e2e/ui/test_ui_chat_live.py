@@ -101,3 +101,25 @@ def test_the_answer_streams_in_piece_by_piece(page: Any) -> None:
     partial = [n for n in seen if n > 1]
     assert len(partial) >= 4, seen
     assert partial == sorted(partial), seen
+
+
+def test_a_failing_tool_call_shows_failed_with_the_error(page: Any) -> None:
+    ask(page, "helper", "What time is it on Mars?")
+    card = page.get_by_role("group", name="Tool current_time: failed")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("unknown time zone 'Mars/Olympus_Mons'")
+    expect(page.get_by_role("group", name="Tool current_time: done")).to_have_count(0)
+
+
+def test_long_arguments_are_cut_with_show_all(page: Any) -> None:
+    text = "count " + " ".join(f"word{i:04d}" for i in range(400))  # 3 606 characters
+    ask(page, "helper", text)
+    card = page.get_by_role("group", name="Tool word_count: done")
+    card.get_by_text("Arguments").click()
+    arguments = card.get_by_label("Arguments of word_count")
+    expect(arguments).to_contain_text("word0000")
+    expect(arguments).not_to_contain_text("word0399")
+    show_all = card.get_by_role("button", name=re.compile(r"Show all \(3,6\d\d characters\)"))
+    show_all.click()
+    expect(arguments).to_contain_text("word0399")
+    expect(card.get_by_label("Result of word_count")).to_contain_text('"words": 401')
