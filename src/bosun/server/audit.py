@@ -16,9 +16,11 @@ Where records come from (audit_tap.py): the control plane derives the agent-side
 usage, instead of a new runtime -> control plane call: no extra hop, no trust in what an
 agent reports about itself beyond what it streams to its user.
 
-For other packages (the model gateway): `Auditor.record(kind=..., action=..., outcome=...,
-user=..., namespace=..., agent=..., target=..., input_tokens=..., output_tokens=...,
-details=...)` on `ctx.audit`; it never raises and never blocks.
+The model gateway's records (one `llm` record per request it answers, forwarded or
+refused, action `gateway.<api>`) come through its audit port, which
+server/governance.py `gateway_audit` maps onto `Auditor.record(kind=..., action=...,
+outcome=..., user=..., namespace=..., agent=..., target=..., input_tokens=...,
+output_tokens=..., details=...)`; it never raises and never blocks.
 """
 
 from __future__ import annotations
