@@ -7,7 +7,12 @@ Given to the a2a-sdk request handler by `bosun.runtime.service`:
   `{"kind": "push_configs", "task_id", "configs": [TaskPushNotificationConfig JSON]}`
   (the last one for a task wins), so they survive a restart whichever backend is used.
   A config registered with the first message, before the task is stored, is written when
-  the task store first saves the task (`task_saved`).
+  the task store first saves the task (`task_saved`). What authenticates the deliveries
+  (`token`, `authentication.credentials`) is never stored in clear: `ConfigSealer` takes
+  it out of the stored JSON and keeps it Fernet-encrypted in `bosunSealed`, under the key
+  in BOSUN_PUSH_KEY or else a key file in the agent's data dir (`push-configs.key`, mode
+  0600, made on first use). A config whose sealed part cannot be opened (the key changed)
+  is dropped when read back, and logged.
 - `WebhookSender` (an a2a-sdk PushNotificationSender) POSTs each task update (the A2A
   StreamResponse JSON: `{"statusUpdate": ...}`, `{"task": ...}`, `{"artifactUpdate": ...}`;
   streamed answer chunks are left out, the last chunk is sent) to every config of the
@@ -27,11 +32,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import json
 import logging
 import os
 import socket
 import urllib.parse
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -44,7 +51,7 @@ from a2a.utils.proto_utils import to_stream_response
 from google.protobuf import json_format
 
 from bosun.runtime.sessions import Sessions
-from bosun.runtime.store import StoreError
+from bosun.runtime.store import StoreError, default_data_dir
 
 log = logging.getLogger("bosun.runtime.push")
 
@@ -54,6 +61,9 @@ RETRY_DELAYS = (0.5, 2.0, 8.0)
 """Seconds before each retry of a failed delivery (then it is given up, and logged)."""
 DELIVERY_TIMEOUT = 10.0
 TOKEN_HEADER = "X-A2A-Notification-Token"
+KEY_ENV = "BOSUN_PUSH_KEY"
+KEY_FILE = "push-configs.key"
+SEALED = "bosunSealed"
 _RETRIED_STATUS = {408, 429}
 
 
@@ -105,6 +115,77 @@ def _config_json(config: TaskPushNotificationConfig) -> dict[str, Any]:
     return data
 
 
+class ConfigSealer:
+    """Keeps a config's token and credentials out of what is stored (module docstring)."""
+
+    def __init__(self, key_dir: Path) -> None:
+        self.key_dir = key_dir
+        self._fernet: Any = None
+
+    def _box(self) -> Any:
+        if self._fernet is None:
+            from cryptography.fernet import Fernet  # not on the start path of `bosun agent`
+
+            key = os.environ.get(KEY_ENV, "").strip().encode() or self._key_file()
+            self._fernet = Fernet(key)
+        return self._fernet
+
+    def _key_file(self) -> bytes:
+        from cryptography.fernet import Fernet
+
+        path = self.key_dir / KEY_FILE
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):  # O_EXCL: one of two racers writes
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(Fernet.generate_key())
+        return path.read_bytes().strip()
+
+    def seal(self, config: TaskPushNotificationConfig) -> dict[str, Any]:
+        """The config's JSON to store: no token or credentials in clear."""
+        data = _config_json(config)
+        secret = {"token": data.pop("token", "")}
+        auth = data.get("authentication")
+        if isinstance(auth, dict):
+            secret["credentials"] = auth.pop("credentials", "")
+        if any(secret.values()):
+            try:
+                data[SEALED] = self._box().encrypt(json.dumps(secret).encode()).decode()
+            except (OSError, ValueError) as exc:  # no key: stored without them, never in clear
+                log.error("push config %s: token and credentials not stored: %s", config.id, exc)
+        return data
+
+    def open(self, data: dict[str, Any]) -> TaskPushNotificationConfig | None:
+        """The config stored as `data` (None: its sealed part cannot be opened)."""
+        data = dict(data)
+        sealed = data.pop(SEALED, None)
+        if isinstance(sealed, str):
+            from cryptography.fernet import InvalidToken
+
+            try:
+                secret = json.loads(self._box().decrypt(sealed.encode()))
+            except (InvalidToken, OSError, ValueError):
+                return None
+            if secret.get("token"):
+                data["token"] = secret["token"]
+            if secret.get("credentials"):
+                data["authentication"] = {
+                    **(data.get("authentication") or {}),
+                    "credentials": secret["credentials"],
+                }
+        config = TaskPushNotificationConfig()
+        json_format.ParseDict(data, config, ignore_unknown_fields=True)
+        return config
+
+
+def _key_dir(sessions: Sessions) -> Path:
+    """The agent's data dir: where the store keeps its journal of running tasks."""
+    journal = getattr(sessions.backend, "journal", None)
+    directory = getattr(journal, "directory", None)
+    return directory.parent if isinstance(directory, Path) else default_data_dir()
+
+
 class PushConfigStore(PushNotificationConfigStore):
     """Configs per task, in memory and in the task's session (module docstring).
 
@@ -118,8 +199,10 @@ class PushConfigStore(PushNotificationConfigStore):
         *,
         context_of: Callable[[str], Awaitable[str | None]],
         restored: Callable[[str], bool],
+        sealer: ConfigSealer | None = None,
     ) -> None:
         self.sessions = sessions
+        self.sealer = sealer or ConfigSealer(_key_dir(sessions))
         self._context_of = context_of  # task id -> its contextId, from the task store
         self._restored = restored  # was the task read back from the store (an older process)?
         self._configs: dict[str, dict[str, TaskPushNotificationConfig]] = {}
@@ -141,9 +224,14 @@ class PushConfigStore(PushNotificationConfigStore):
                 if event.get("kind") == EVENT_KIND and event.get("task_id") == task_id:
                     found = {}
                     for raw in event.get("configs") or []:
-                        config = json_format.ParseDict(
-                            raw, TaskPushNotificationConfig(), ignore_unknown_fields=True
-                        )
+                        config = self.sealer.open(raw) if isinstance(raw, dict) else None
+                        if config is None:
+                            log.error(
+                                "task %s: a push config is dropped: it was sealed with "
+                                "another key (%s or %s changed)",
+                                task_id, KEY_ENV, KEY_FILE,
+                            )  # fmt: skip
+                            continue
                         found[config.id] = config
         self._configs[task_id] = found
         return found
@@ -153,7 +241,7 @@ class PushConfigStore(PushNotificationConfigStore):
         if not context:
             self._unsaved.add(task_id)  # the first message's config: the task is not stored yet
             return
-        configs = [_config_json(c) for c in self._configs.get(task_id, {}).values()]
+        configs = [self.sealer.seal(c) for c in self._configs.get(task_id, {}).values()]
         event = {"kind": EVENT_KIND, "task_id": task_id, "configs": configs}
         try:
             await self.sessions.append_event(context, event)

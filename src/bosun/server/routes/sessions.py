@@ -3,6 +3,11 @@
 Written by the UI (create, rename, delete), by the A2A proxy (which records each new
 contextId it sees) and by the agent runtime (events; it acts for the user named in
 X-Bosun-User). Another user's session is 404.
+
+Push-notification configs the agent keeps as session events (`kind: push_configs`,
+runtime/push.py) carry their webhook token and credentials sealed by the agent; a
+`token` or `authentication.credentials` in clear there (written by an agent from before
+that) is dropped on write and left out of every answer.
 """
 
 from __future__ import annotations
@@ -19,6 +24,31 @@ from bosun.server.errors import ERROR_RESPONSES, Forbidden, InvalidInput
 from bosun.server.routes.common import AGENT_REF, IdPath, Limit, Offset, split_agent_ref
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=ERROR_RESPONSES)
+PUSH_CONFIGS = "push_configs"  # runtime/push.py EVENT_KIND
+
+
+def _without_push_secrets(data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data with no webhook token or credentials in clear."""
+    if data.get("kind") != PUSH_CONFIGS or not isinstance(data.get("configs"), list):
+        return data
+    configs = []
+    for config in data["configs"]:
+        if isinstance(config, dict):
+            config = {k: v for k, v in config.items() if k != "token"}
+            auth = config.get("authentication")
+            if isinstance(auth, dict):
+                config["authentication"] = {k: v for k, v in auth.items() if k != "credentials"}
+        configs.append(config)
+    return {**data, "configs": configs}
+
+
+def _shown(events: list[Event]) -> list[Event]:
+    return [
+        e if e.data.get("kind") != PUSH_CONFIGS else e.model_copy(
+            update={"data": _without_push_secrets(e.data)}
+        )
+        for e in events
+    ]  # fmt: skip
 
 
 class SessionCreate(BaseModel):
@@ -104,7 +134,7 @@ async def get_session(
     """The session with its first `limit` events in order."""
     session = await ctx.repos.sessions.get(user.scope, session_id)
     events = await ctx.repos.sessions.events(user.scope, session_id, limit=limit)
-    return SessionWithEvents(**session.model_dump(), events=events)
+    return SessionWithEvents(**session.model_dump(), events=_shown(events))
 
 
 @router.patch("/{session_id}")
@@ -128,7 +158,8 @@ async def list_events(
     after: int = Query(default=0, ge=0, le=2**31, description="Only events with seq > after"),
     limit: Limit = 1000,
 ) -> list[Event]:
-    return await ctx.repos.sessions.events(user.scope, session_id, after=after, limit=limit)
+    events = await ctx.repos.sessions.events(user.scope, session_id, after=after, limit=limit)
+    return _shown(events)
 
 
 @router.post("/{session_id}/events", status_code=201, responses={200: {"model": Event}})
@@ -138,12 +169,13 @@ async def add_event(
     """Append an event (seq is assigned in order). A repeated id returns the first (200)."""
     if len(repr(body.data)) > 4_000_000:
         raise InvalidInput("event data is larger than 4 MB", "data")
+    data = _without_push_secrets(body.data)
     event, created = await ctx.repos.sessions.add_event(
-        user.scope, session_id, body.data, type=body.type, event_id=body.id
+        user.scope, session_id, data, type=body.type, event_id=body.id
     )
     if not created:
         response.status_code = 200
-    return event
+    return _shown([event])[0]
 
 
 @router.get("/{session_id}/tasks")
