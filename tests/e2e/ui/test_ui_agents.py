@@ -175,6 +175,62 @@ def test_a_missing_dependency_shows_red_with_its_reason(page: Any, ui_up: UiUp) 
         ui_up.api("DELETE", f"/api/modelconfigs/default/{model}")
 
 
+def test_template_includes_deployment_settings_and_a_skill_from_the_form(
+    page: Any, ui_up: UiUp, created: list[str]
+) -> None:
+    name, library = unique("ui-tmpl"), unique("ui-prompts")
+    created.append(name)
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": {"name": library, "namespace": "default"},
+                 "data": {"rules": "Be brief."}}  # fmt: skip
+    assert ui_up.api("POST", "/api/resources", json=configmap).status_code == 201
+    try:
+        page.goto("/agents/new")
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Model", exact=True).select_option("default-model-config")
+        page.get_by_label("System message", exact=True).fill(
+            'You are {{.AgentName}}. {{include "base/rules"}}'
+        )
+        page.get_by_label("Treat the system message as a template (includes and variables)").check()
+        page.get_by_role("button", name="Add include source").click()
+        page.get_by_label("ConfigMap of include source 1").fill(library)
+        page.get_by_label("Alias of include source 1").fill("base")
+        page.get_by_label("Replicas").fill("2")
+        page.get_by_role("button", name="Add variable").click()
+        page.get_by_label("Name of variable 1").fill("LOG_LEVEL")
+        page.get_by_label("Value of variable 1").fill("debug")
+        page.get_by_label("Memory limit").fill("512Mi")
+        page.get_by_role("button", name="Add skill").click()
+        page.get_by_label("Skill id").fill("greet")
+        page.get_by_label("Skill name").fill("Greet")
+        yaml = page.get_by_label("YAML manifest")
+        for text in ("promptTemplate:", "replicas: 2", "LOG_LEVEL", "512Mi", "id: greet"):
+            expect(yaml).to_have_value(re.compile(re.escape(text)))
+        page.get_by_role("button", name="Create agent").click()
+        page.wait_for_url(f"**/agents/default/{name}")
+
+        declarative = ui_up.api("GET", f"/api/agents/default/{name}").json()["spec"]["declarative"]
+        assert declarative["promptTemplate"]["dataSources"] == [
+            {"kind": "ConfigMap", "name": library, "alias": "base"}
+        ]
+        deployment = declarative["deployment"]
+        assert deployment["replicas"] == 2
+        assert {"name": "LOG_LEVEL", "value": "debug"} in deployment["env"]
+        assert deployment["resources"]["limits"]["memory"] == "512Mi"
+        assert [(s["id"], s["name"]) for s in declarative["a2aConfig"]["skills"]] == [
+            ("greet", "Greet")
+        ]
+        # the include resolved: the agent is accepted (a missing ConfigMap would be named)
+        expect(page.get_by_role("region", name="Conditions")).to_contain_text(
+            "Accepted", timeout=30_000
+        )
+        page.goto("/agents")
+        expect(agent_row(page, name)).to_contain_text("✓ Accepted", timeout=30_000)
+    finally:
+        ui_up.api("DELETE", f"/api/agents/default/{name}")
+        ui_up.api("DELETE", f"/api/resources/configmaps/default/{library}")
+
+
 YAML_AGENT = """apiVersion: kagent.dev/v1alpha2
 kind: Agent
 metadata:

@@ -70,6 +70,18 @@ def test_create_a_remote_server_with_the_form_and_see_its_tools(page: Any, ui_up
         )
         expect(page.get_by_role("region", name="Status")).to_contain_text("✓ Accepted")
 
+        # edit it: the form opens filled in, and the change is saved
+        page.get_by_role("link", name="Edit", exact=True).click()
+        page.wait_for_url(f"**/mcp-servers/default/{name}/edit?kind=RemoteMCPServer")
+        expect(page.get_by_label("URL", exact=True)).to_have_value(status["url"])
+        page.get_by_label("Description").fill("edited by the UI test")
+        page.get_by_role("button", name="Save changes").click()
+        page.wait_for_url(f"**/mcp-servers/default/{name}?kind=RemoteMCPServer")
+        expect(page.get_by_text("edited by the UI test")).to_be_visible()
+        path = f"/api/toolservers/default/{name}?kind=RemoteMCPServer"
+        spec = ui_up.api("GET", path).json()["spec"]
+        assert (spec["description"], spec["url"]) == ("edited by the UI test", status["url"])
+
         page.get_by_role("button", name="Delete", exact=True).click()
         dialog = page.get_by_role("dialog", name=f"Delete RemoteMCPServer {name}?")
         dialog.get_by_role("button", name=f"Delete RemoteMCPServer {name}").click()
