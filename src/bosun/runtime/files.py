@@ -9,8 +9,10 @@ Called by the executor (bosun.runtime.executor):
   JSON, YAML, XML, CSV) inlined up to MAX_INLINE_CHARS, anything else named with its type
   and size. The prompt is stored in the session as pydantic-ai messages, so a later turn
   replays the file too.
-- `split_files(result)`: the BinaryContent items in a tool's result (MCP images, audio,
-  embedded blob resources), replaced in the result by a short reference.
+- `split_files(result)`: the files in a tool's result, replaced in the result by a short
+  reference: BinaryContent (MCP images, audio, embedded blob resources) and TextFile (an
+  embedded text resource: the model reads its text, the caller gets a file). MCP resource
+  links are not files here: the model reads the link (toolsets/mcp.py).
 - `FilePublisher.parts(files)`: those files as A2A Parts for an artifact. With a control
   plane (BOSUN_URL) each is stored there (`POST /api/files`, for the user of the turn) and
   the Part carries its download URL `/api/files/{id}` (relative to the control plane);
@@ -24,6 +26,7 @@ import logging
 import mimetypes
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,22 +117,41 @@ def user_prompt(message: Message | None) -> str | list[UserContent]:
     return content
 
 
+@dataclass(frozen=True)
+class TextFile:
+    """A text file a tool returned (an MCP embedded text resource): the model reads it as
+    this JSON object, the caller gets it as a file (`split_files`)."""
+
+    uri: str
+    media_type: str
+    text: str
+
+
 def split_files(result: Any, first: int = 1) -> tuple[Any, list[BinaryContent]]:
-    """A tool result without its binary items, and those items (in order; the references
-    name them file-<first>, file-<first + 1> ...)."""
-    if isinstance(result, BinaryContent):
-        return _reference(result, first), [result]
-    if isinstance(result, list) and any(isinstance(r, BinaryContent) for r in result):
+    """A tool result without its files, and those files (in order; the references name
+    them file-<first>, file-<first + 1> ...)."""
+    if isinstance(result, BinaryContent | TextFile):
+        reference, item = _split_one(result, first)
+        return reference, [item]
+    if isinstance(result, list) and any(isinstance(r, BinaryContent | TextFile) for r in result):
         files: list[BinaryContent] = []
         out = []
-        for item in result:
-            if isinstance(item, BinaryContent):
-                out.append(_reference(item, first + len(files)))
+        for entry in result:
+            if isinstance(entry, BinaryContent | TextFile):
+                reference, item = _split_one(entry, first + len(files))
+                out.append(reference)
                 files.append(item)
             else:
-                out.append(item)
+                out.append(entry)
         return out, files
     return result, []
+
+
+def _split_one(entry: BinaryContent | TextFile, n: int) -> tuple[Any, BinaryContent]:
+    if isinstance(entry, TextFile):
+        item = BinaryContent(data=entry.text.encode(), media_type=entry.media_type)
+        return {**_reference(item, n), "uri": entry.uri}, item
+    return _reference(entry, n), entry
 
 
 def file_name(item: BinaryContent, n: int) -> str:

@@ -41,6 +41,7 @@ from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool
 
 from bosun.api.config import McpServerSettings
+from bosun.runtime.files import TextFile
 from bosun.runtime.headers import resolve_headers
 from bosun.runtime.models import ssl_verify
 from bosun.runtime.protocol import tool_progress
@@ -377,9 +378,17 @@ def _map_part(part: Any) -> Any:
         if isinstance(resource, BlobResourceContents):
             media_type = resource.mime_type or "application/octet-stream"
             return BinaryContent(data=base64.b64decode(resource.blob), media_type=media_type)
-        return resource.text
+        # the model reads the text; the caller gets a file (runtime/files.py)
+        media_type = resource.mime_type or "text/plain"
+        return TextFile(uri=str(resource.uri), media_type=media_type, text=resource.text)
     if isinstance(part, ResourceLink):
-        return str(part.uri)
+        # Not a file for the caller: Bosun does not read the resource, and a URL part
+        # pointing anywhere would have `bosun invoke --save-files` fetch it with the
+        # control plane's credentials.
+        link = {"type": "resource_link", "uri": str(part.uri), "name": part.name}
+        link |= {"mimeType": part.mime_type} if part.mime_type else {}
+        link |= {"description": part.description} if part.description else {}
+        return link
     return str(part)
 
 
@@ -390,4 +399,6 @@ def _as_text(value: Any) -> str:
         return "\n".join(_as_text(v) for v in value)
     if isinstance(value, BinaryContent):
         return f"[{value.media_type} content]"
+    if isinstance(value, TextFile):
+        return value.text
     return pydantic_core.to_json(value).decode()
