@@ -29,6 +29,7 @@ read back (its deadline may have passed while the agent was down).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -135,13 +136,17 @@ class PersistentTaskStore(TaskStore):
         self._journal = journal if isinstance(journal, RunningJournal) else None
         self.left = self._journal.take_left() if self._journal is not None else set()
         self.recovery: asyncio.Task[None] | None = None
-        if self.left:
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                pass  # built outside a loop: the owner awaits recover() itself
-            else:
-                self.recovery = asyncio.create_task(self.recover(), name="recover left tasks")
+        self._recovery_due = bool(self.left)
+        with contextlib.suppress(RuntimeError):  # built off the loop (a team: a thread)
+            asyncio.get_running_loop()
+            self._start_recovery()
+
+    def _start_recovery(self) -> None:
+        """Run `recover` in the background, once (at start, or at first use if the store
+        was built outside the event loop)."""
+        if self._recovery_due:
+            self._recovery_due = False
+            self.recovery = asyncio.create_task(self.recover(), name="recover left tasks")
 
     async def recover(self) -> None:
         """Fail (and write through) the tasks a gone process of this agent left running."""
@@ -179,6 +184,7 @@ class PersistentTaskStore(TaskStore):
         return True
 
     async def save(self, task: Task, context: ServerCallContext) -> None:
+        self._start_recovery()
         await self._memory.save(task, context)
         state = int(task.status.state)
         if self._journal is not None:  # before the backend has it: a kill may come next
@@ -238,6 +244,7 @@ class PersistentTaskStore(TaskStore):
             await self._memory.delete(task_id, context)
 
     async def get(self, task_id: str, context: ServerCallContext) -> Task | None:
+        self._start_recovery()
         task = await self._memory.get(task_id, context)
         if task is not None:
             return task
@@ -268,6 +275,7 @@ class PersistentTaskStore(TaskStore):
         return task.context_id if task is not None else None
 
     async def list(self, params: ListTasksRequest, context: ServerCallContext) -> ListTasksResponse:
+        self._start_recovery()
         # The backend knows every task (also those from before a restart); the live copies in
         # memory are newer for running tasks. Paging and filters are the SDK's own.
         view = InMemoryTaskStore(owner_resolver=_single_owner)

@@ -10,6 +10,7 @@ The end-to-end case with real processes is tests/e2e/test_e2e_kill_unattended.py
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -100,3 +101,18 @@ async def test_another_agent_or_store_is_not_touched(tmp_path: Path) -> None:
     elsewhere = PersistentTaskStore(open_backend(agent="default/one", data_dir=tmp_path / "x"))
     assert elsewhere.left == set()
     assert (await _state(first, "t-one"))[0] == "TASK_STATE_WORKING"
+
+
+async def test_a_store_built_off_the_loop_recovers_at_first_use(tmp_path: Path) -> None:
+    first = PersistentTaskStore(open_backend(agent="default/team", data_dir=tmp_path))
+    await first.save(_task("t-left", TaskState.TASK_STATE_WORKING), CONTEXT)
+
+    def build() -> PersistentTaskStore:  # a team's service is built on a worker thread
+        return PersistentTaskStore(open_backend(agent="default/team", data_dir=tmp_path))
+
+    second = await asyncio.to_thread(build)
+    assert second.left == {"t-left"} and second.recovery is None
+    assert await second.get("t-unknown", CONTEXT) is None  # any first use starts it
+    assert second.recovery is not None
+    await second.recovery
+    assert await _state(second, "t-left") == ("TASK_STATE_FAILED", INTERRUPTED_TEXT)
