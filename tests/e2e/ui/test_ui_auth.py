@@ -5,6 +5,7 @@ reason, shows who is signed in, signs out, and says so when a stored token stops
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -104,3 +105,25 @@ def test_a_stored_token_that_stops_working_says_why(auth_page: Any) -> None:
     expect(user).not_to_contain_text("(admin)")
     page.goto("/usage")
     expect(page.get_by_text("Showing your own usage (admins see everyone's).")).to_be_visible()
+
+
+def test_a_viewer_creating_an_agent_sees_the_403_reason(auth_page: Any, token_plane: str) -> None:
+    page = auth_page
+    page.goto("/agents/new")
+    token = page.get_by_label("Access token")
+    token.fill("tok-bob")  # bob is in no group: a viewer
+    token.press("Enter")
+    expect(page.get_by_text("Signed in as bob")).to_be_visible()
+    page.get_by_label("YAML manifest").fill(
+        "apiVersion: kagent.dev/v1alpha2\nkind: Agent\nmetadata:\n  name: ui-forbidden\n"
+        "  namespace: default\nspec:\n  declarative:\n    systemMessage: hi\n"
+    )
+    page.get_by_role("button", name="Create agent").click()
+    # the API's RBAC reason, next to the namespace it is about; the page stays on the form
+    expect(page.get_by_label("Namespace")).to_have_accessible_error_message(
+        re.compile(r"bob .*may not change Agent default/ui-forbidden: that needs the editor role")
+    )
+    expect(page).to_have_url(re.compile(r"/agents/new$"))
+    headers = {"Authorization": "Bearer tok-alice"}
+    stored = httpx.get(f"{token_plane}/api/agents/default/ui-forbidden", headers=headers)
+    assert stored.status_code == 404
