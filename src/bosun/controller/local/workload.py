@@ -99,7 +99,8 @@ def plan_process(
     path = full_env.get("PATH", os.defpath)
     if bin_dir not in path.split(os.pathsep):
         full_env["PATH"] = os.pathsep.join([bin_dir, path])
-    init = _init_steps(pod, deployment, namespace, lookup, mounts, full_env, problems)
+    host_env = {**(os.environ if base_env is None else base_env), "PATH": full_env["PATH"]}
+    init = _init_steps(pod, deployment, namespace, lookup, mounts, host_env, problems)
     if problems:
         return Planned(None, problems)
     working_dir = container.get("workingDir")
@@ -121,7 +122,8 @@ def _init_steps(
     """The pod's init containers (skills-fetch) as commands run before the child.
 
     They see the main container's volumes at the same places (translate mounts the same
-    volumes at the same paths in both), and the child's env plus their own.
+    volumes at the same paths in both), and, as in a pod, their own env, not the main
+    container's (on top of this machine's, as every local child).
     """
     steps: list[InitStep] = []
     for init in pod.get("initContainers") or []:
@@ -135,8 +137,7 @@ def _init_steps(
             problems.append(f"init container {init.get('name')} has no command")
             continue
         argv = _local_executable([_remap(expand(str(a), env), mounts) for a in raw])
-        full = {k: v for k, v in base.items() if k != "PORT"} | env
-        steps.append(InitStep(str(init.get("name") or "init"), tuple(argv), full))
+        steps.append(InitStep(str(init.get("name") or "init"), tuple(argv), {**base, **env}))
     return tuple(steps)
 
 
