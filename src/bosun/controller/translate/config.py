@@ -87,6 +87,7 @@ def build_config(
     instruction = resolve_instruction(agent, refs, errors, wiring, tool_names=tools.names)
     if instruction.note:
         result.notes.append(instruction.note)
+    result.notes += tools.notes  # e.g. the default approval policy of the built-in tools
 
     memory = None
     if spec.memory is not None:

@@ -45,11 +45,24 @@ def approve_destructive(agent: Agent, server_annotations: dict[str, str]) -> boo
     return None if opt.strip().lower() == "false" else True
 
 
+def approval_note(servers: list[str]) -> str | None:
+    """The Accepted condition's note for an Agent that gets the default approval policy on
+    `servers` ("ns/name"), or None when it gets it on none."""
+    if not servers:
+        return None
+    names = ", ".join(servers)
+    return (
+        f"destructive tools of the built-in tool server {names} pause for approval by "
+        f'default; annotate the Agent {APPROVE_DESTRUCTIVE_ANNOTATION}: "false" to opt out'
+    )
+
+
 @dataclass
 class Tools:
     mcp_servers: list[McpServerSettings] = field(default_factory=list)
     remote_agents: list[RemoteAgentSettings] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # for {{.ToolNames}}
+    notes: list[str] = field(default_factory=list)  # for the Accepted condition's message
 
 
 @dataclass
@@ -366,6 +379,10 @@ def build_tools(
             _mcp_tool(entry, tool.mcp_server)
         elif tool.agent is not None:
             _agent_tool(entry, tool.agent)
+    approving = [s.name for s in out.mcp_servers if s.require_approval_for_destructive]
+    note = approval_note(list(dict.fromkeys(approving)))
+    if note:
+        out.notes.append(note)
     return out
 
 
