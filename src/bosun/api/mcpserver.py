@@ -94,6 +94,14 @@ class RemoteMCPServerSpec(WireModel):
 class DiscoveredTool(WireModel):
     name: str
     description: str = ""
+    # The tool's MCP annotations that decide the built-in tools' default approval (a
+    # destructive tool pauses): optional, so kagent's status (name, description) still reads.
+    read_only_hint: bool | None = Field(
+        default=None, description="The tool's MCP readOnlyHint annotation, when it has one."
+    )
+    destructive_hint: bool | None = Field(
+        default=None, description="The tool's MCP destructiveHint annotation, when it has one."
+    )
 
 
 # Status of both tool-server kinds (the same discovery fills it). A comment, not a

@@ -14,11 +14,14 @@ import ssl
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from bosun.api.mcpserver import DiscoveredTool
+
+if TYPE_CHECKING:
+    from mcp_types import Tool
 
 MAX_PAGES = 50
 
@@ -124,6 +127,18 @@ def describe(exc: BaseException) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
+def _discovered(tool: Tool) -> DiscoveredTool:
+    """A listed tool as status keeps it: name, description and the hints that decide the
+    built-in tools' default approval (docs/tools.md); absent hints stay absent."""
+    hints = tool.annotations
+    return DiscoveredTool(
+        name=tool.name,
+        description=tool.description or "",
+        read_only_hint=hints.read_only_hint if hints else None,
+        destructive_hint=hints.destructive_hint if hints else None,
+    )
+
+
 async def _list(endpoint: Endpoint, errors: list[str]) -> list[DiscoveredTool]:
     from mcp import Client
 
@@ -132,9 +147,7 @@ async def _list(endpoint: Endpoint, errors: list[str]) -> list[DiscoveredTool]:
         cursor: str | None = None
         for _ in range(MAX_PAGES):
             page = await client.list_tools(cursor=cursor)
-            tools.extend(
-                DiscoveredTool(name=t.name, description=t.description or "") for t in page.tools
-            )
+            tools.extend(_discovered(t) for t in page.tools)
             cursor = page.next_cursor
             if not cursor:
                 break
