@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from ui_harness import UiUp
+from ui_harness import UiUp, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-ui")]
 
@@ -44,6 +44,7 @@ def test_a_chart_the_agent_returns_is_shown_and_downloads(page: Any, ui_up: UiUp
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle()
     )
+    screenshot(page, "chat-file")
     link = files.get_by_role("link", name="Download file-1.png")
     expect(link).to_have_attribute("href", re.compile(r"^/api/files/"))
     with page.expect_download() as download:
