@@ -225,3 +225,20 @@ async def test_skill_sources_that_cannot_be_fetched_are_named_in_ready(
     assert "spec.skills.gitRefs[0]" not in message  # that one was fetched
     workload = local.workloads[("Agent", "default", "broken")]
     assert workload.process is not None and workload.process.pid is None  # agent not started
+
+
+async def test_a_missing_git_auth_secret_is_named_in_ready(
+    store: ResourceStore, local: LocalSupervisor
+) -> None:
+    skills = {
+        "gitRefs": [{"url": f"{GIT_BASE}team.git", "ref": "v1", "name": "team"}],
+        "gitAuthSecretRef": {"name": "git-token"},
+    }
+    await store.apply(agent("private", skills))
+
+    async def blocked() -> dict[str, Any] | None:
+        found = await condition_of(store, "Agent", "default", "private", "Ready")
+        return found if found.get("reason") == "ConfigError" else None
+
+    ready = await eventually(blocked, within=30.0, what="Ready=False ConfigError")
+    assert "git-token" in ready["message"]
