@@ -4,7 +4,9 @@ Called by bosun.cli.invoke after the answer. Reads the task through the control 
 A2A proxy (HTTP+JSON binding, `GET .../v1/tasks/{id}`), and saves every file part of its
 artifacts other than the answer: inline bytes as they are, a URL relative to the control
 plane (`/api/files/{id}`, where the runtime stores tool files) downloaded with the same
-credentials. A name that exists already gets a numbered suffix; names never leave DIR.
+credentials; a URL on another origin is downloaded without them (an agent's tool chooses
+that URL: it must not receive the user's token). A name that exists already gets a
+numbered suffix; names never leave DIR.
 """
 
 from __future__ import annotations
@@ -51,11 +53,23 @@ async def _fetch(http: httpx.AsyncClient, base: str, path: str) -> list[tuple[st
             if part.get("raw"):
                 files.append((filename, base64.b64decode(part["raw"])))
             elif part.get("url"):
-                url = str(part["url"])
-                download = await http.get(url if "://" in url else base + url)
-                download.raise_for_status()
-                files.append((filename, download.content))
+                files.append((filename, await _download(http, base, str(part["url"]))))
     return files
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = httpx.URL(url)
+    return parts.scheme, parts.host, parts.port
+
+
+async def _download(http: httpx.AsyncClient, base: str, url: str) -> bytes:
+    if "://" not in url or _origin(url) == _origin(base):
+        response = await http.get(url if "://" in url else base + url)
+    else:
+        async with httpx.AsyncClient(timeout=60, trust_env=False) as anonymous:
+            response = await anonymous.get(url)
+    response.raise_for_status()
+    return response.content
 
 
 async def save_task_files(
