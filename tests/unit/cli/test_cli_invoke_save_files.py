@@ -19,7 +19,7 @@ from bosun.cli.invoke_files import save_task_files
 
 def serve(answer: dict[str, bytes], seen: list[tuple[str, str | None]]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             seen.append((self.path, self.headers.get("Authorization")))
             body = answer.get(self.path)
             self.send_response(200 if body is not None else 404)
@@ -43,8 +43,9 @@ def servers() -> Iterator[tuple[dict[str, bytes], dict[str, bytes], list, list, 
     plane = serve(plane_answers, plane_seen)
     other = serve(other_answers, other_seen)
     try:
-        yield (plane_answers, other_answers, plane_seen, other_seen,
-               f"http://127.0.0.1:{plane.server_port}", f"http://127.0.0.1:{other.server_port}")  # fmt: skip
+        plane_url = f"http://127.0.0.1:{plane.server_port}"
+        other_url = f"http://127.0.0.1:{other.server_port}"
+        yield plane_answers, other_answers, plane_seen, other_seen, plane_url, other_url
     finally:
         plane.shutdown()
         other.shutdown()
