@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,9 @@ def serve(answer: dict[str, bytes], seen: list[tuple[str, str | None]]) -> Threa
 
 
 @pytest.fixture
-def servers() -> Iterator[tuple[dict[str, bytes], dict[str, bytes], list, list, str, str]]:
+def servers() -> Iterator[
+    tuple[dict[str, bytes], dict[str, bytes], list[Any], list[Any], str, str]
+]:
     plane_answers: dict[str, bytes] = {}
     other_answers: dict[str, bytes] = {}
     plane_seen: list[tuple[str, str | None]] = []
@@ -52,7 +55,8 @@ def servers() -> Iterator[tuple[dict[str, bytes], dict[str, bytes], list, list, 
 
 
 async def test_a_foreign_file_url_is_fetched_without_the_users_token(
-    servers: tuple[dict[str, bytes], dict[str, bytes], list, list, str, str], tmp_path: Path
+    servers: tuple[dict[str, bytes], dict[str, bytes], list[Any], list[Any], str, str],
+    tmp_path: Path,
 ) -> None:
     plane_answers, other_answers, plane_seen, other_seen, plane_url, other_url = servers
     task = {"id": "t1", "artifacts": [
