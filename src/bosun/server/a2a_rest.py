@@ -45,6 +45,13 @@ _REST_ERRORS: dict[int, tuple[int, str, str, str]] = {
     -32053: (403, "PERMISSION_DENIED", "METHOD_NOT_ALLOWED", BOSUN_DOMAIN),
     -32054: (403, "PERMISSION_DENIED", "FORBIDDEN_BY_ROLE", BOSUN_DOMAIN),
 }
+# (HTTP method, names one config) -> the JSON-RPC twin of a push-config call.
+_PUSH_METHODS = {
+    ("POST", False): "CreateTaskPushNotificationConfig",
+    ("GET", False): "ListTaskPushNotificationConfigs",
+    ("GET", True): "GetTaskPushNotificationConfig",
+    ("DELETE", True): "DeleteTaskPushNotificationConfig",
+}
 _TASK = re.compile(
     r"^tasks/(?P<id>[^/:]+)(?P<rest>:cancel|:subscribe|/pushNotificationConfigs.*)?$"
 )
@@ -76,9 +83,14 @@ def rest_call(http_method: str, path: str, body: Any, query: Any) -> RestCall | 
         elif rest == ":subscribe":
             method, params = "SubscribeToTask", {"id": task_id}
         elif rest.startswith("/pushNotificationConfigs"):
-            method, params = "TaskPushNotificationConfig", {"taskId": task_id}
+            one = rest.startswith("/pushNotificationConfigs/")  # .../{configId}
+            method = _PUSH_METHODS.get((http_method, one))
+            params = {"taskId": task_id}
         elif http_method == "GET":
             method, params = "GetTask", {"id": task_id}
+    elif route.startswith("tasks/"):  # a path of no known call: still check the task it names
+        segment = route.split("/")[1]
+        params = {"taskId": segment, "id": segment.rsplit(":", 1)[0]}
     rpc = {"jsonrpc": "2.0", "id": None, "method": method, "params": params}
     return RestCall(method, rpc, body)
 

@@ -138,6 +138,14 @@ async def test_push_configs_of_another_user_are_refused_in_every_spelling(
         answer = await proxy.http.post(PROXY, json=body, headers={**BOB, **headers})
         assert answer.json().get("error", {}).get("code") == -32001, (method, answer.text)
         assert "alice-" not in answer.text
+    configs = f"{PROXY}/v1/tasks/{task_id}/pushNotificationConfigs"
+    for verb, path in [("GET", configs), ("GET", f"{configs}/{config_id}"),
+                       ("DELETE", f"{configs}/{config_id}"), ("POST", configs),
+                       ("GET", f"{PROXY}/v1/tasks/{task_id}:other")]:  # fmt: skip
+        for version in (V1, {}):
+            rest = await proxy.http.request(verb, path, headers={**BOB, **version}, json={})
+            assert rest.status_code == 404, (verb, path, rest.text)
+            assert "alice-" not in rest.text
     after = await proxy.http.get(f"{PROXY}/v1/tasks/{task_id}/pushNotificationConfigs",
                                  headers={**ALICE, **V1})  # fmt: skip
     assert [c["id"] for c in after.json()["configs"]] == [config_id]  # nothing deleted
@@ -165,3 +173,19 @@ async def test_a_rest_call_refused_by_role_gets_the_rest_error(tmp_path: Path) -
     assert error["status"] == "PERMISSION_DENIED" and "viewer role" in error["message"]
     assert error["details"][0]["reason"] == "FORBIDDEN_BY_ROLE"
     assert rpc.status_code == 200 and rpc.json()["error"]["code"] == -32054  # JSON-RPC as before
+
+
+def test_rest_push_config_calls_have_their_json_rpc_names() -> None:
+    from bosun.server.a2a_rest import rest_call
+
+    path = "v1/tasks/t1/pushNotificationConfigs"
+    names = {
+        (verb, sub): getattr(rest_call(verb, path + sub, None, {}), "method", None)
+        for verb, sub in [("POST", ""), ("GET", ""), ("GET", "/c1"), ("DELETE", "/c1")]
+    }
+    assert names == {
+        ("POST", ""): "CreateTaskPushNotificationConfig",
+        ("GET", ""): "ListTaskPushNotificationConfigs",
+        ("GET", "/c1"): "GetTaskPushNotificationConfig",
+        ("DELETE", "/c1"): "DeleteTaskPushNotificationConfig",
+    }
