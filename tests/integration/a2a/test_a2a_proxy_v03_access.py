@@ -189,3 +189,20 @@ def test_rest_push_config_calls_have_their_json_rpc_names() -> None:
         ("GET", "/c1"): "GetTaskPushNotificationConfig",
         ("DELETE", "/c1"): "DeleteTaskPushNotificationConfig",
     }
+
+
+async def test_an_oversized_rest_answer_gets_the_rest_error(tmp_path: Path) -> None:
+    db = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'cp.db'}")
+    with MockLLM(SCRIPT) as llm:
+        async with (
+            control_plane(db, tmp_path, max_agent_answer_bytes=4096) as proxy,
+            run_agent(tmp_path, llm) as agent_url,
+        ):
+            await register(proxy, "helper", agent_url)
+            body = {"message": _message("x" * 5000)}  # echoed back: an answer past 4 KiB
+            big = await proxy.http.post(f"{PROXY}/v1/message:send", json=body, headers=V1)
+    await db.close()
+    assert big.status_code == 502, big.text
+    error = big.json()["error"]
+    assert error["code"] == 502 and "BOSUN_MAX_AGENT_ANSWER_BYTES" in error["message"]
+    assert error["details"][0]["reason"] == "ANSWER_TOO_LARGE"
