@@ -119,6 +119,43 @@ async def test_every_key_of_0_3_responses_and_events_is_camel_case(start_agent: 
     assert bad == []
 
 
+async def test_every_key_of_1_0_json_rpc_results_is_camel_case(start_agent: Any) -> None:
+    """The 1.0 walk of test_a2a_card_and_wire_names, with the JSON-RPC results opened."""
+    with MockLLM(SCRIPT) as llm:
+        agent = await start_agent(base_config(llm))
+        async with httpx.AsyncClient(base_url=agent.url, headers=V1, timeout=30) as http:
+            message = {"role": "ROLE_USER", "messageId": str(uuid.uuid4()),
+                       "parts": [{"text": "weather?"}]}  # fmt: skip
+            body = {"jsonrpc": "2.0", "id": 1, "method": "SendStreamingMessage",
+                    "params": {"message": message}}  # fmt: skip
+            events = [json.loads(p) for p in sse_payloads((await http.post("/", json=body)).text)]
+            paused = events[-1]["result"]["statusUpdate"]
+            answer = {**message, "messageId": str(uuid.uuid4()), "parts": [{"text": "Oslo"}],
+                      "taskId": paused["taskId"], "contextId": paused["contextId"]}  # fmt: skip
+            body = {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "SendMessage",
+                "params": {"message": answer},
+            }
+            sent = (await http.post("/", json=body)).json()
+            get = {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "GetTask",
+                "params": {"id": paused["taskId"]},
+            }
+            got = (await http.post("/", json=get)).json()
+            listed = {"jsonrpc": "2.0", "id": 4, "method": "ListTasks", "params": {}}
+            tasks = (await http.post("/", json=listed)).json()
+    assert paused["status"]["state"] == "TASK_STATE_INPUT_REQUIRED"
+    assert got["result"]["status"]["state"] == "TASK_STATE_COMPLETED"
+    bad = [key for p in [*events, sent, got, tasks] for key in _bad_keys(p)]
+    assert bad == []
+    # The walk looks inside results (the older walk skipped every `result`).
+    assert list(_bad_keys({"jsonrpc": "2.0", "result": {"task_id": "t"}})) == ["$.result.task_id"]
+
+
 @pytest.fixture
 async def plane(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Plane]:
     monkeypatch.setenv(push.ALLOWED_NETWORKS_ENV, "127.0.0.1/32")
