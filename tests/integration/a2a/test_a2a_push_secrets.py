@@ -146,3 +146,44 @@ async def test_the_control_plane_neither_stores_nor_answers_them(
         assert TOKEN not in answer.text and CREDENTIALS not in answer.text
     assert len([e for e in again.json() if e["data"].get("kind") == "push_configs"]) == 3
     assert _rows_with(tmp_path / "cp.db", TOKEN, CREDENTIALS) == ["events"]  # the "older" row only
+
+
+async def test_through_the_control_plane_store_they_survive_a_restart_sealed(
+    tmp_path: Path, allow_loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = {"X-Bosun-User": "alice", "A2A-Version": "1.0"}
+    receiver = await Receiver().start()
+    config = {"url": receiver.url, "token": TOKEN,
+              "authentication": {"scheme": "Bearer", "credentials": CREDENTIALS}}  # fmt: skip
+
+    def send(text: str, **ids: str) -> dict:
+        message = {"messageId": str(uuid.uuid4()), "role": "ROLE_USER",
+                   "parts": [{"text": text}], **ids}  # fmt: skip
+        params: dict = {"message": message}
+        if not ids:  # the first message registers the webhook
+            params["configuration"] = {"taskPushNotificationConfig": config}
+        return {"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": params}
+
+    db = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'cp.db'}")
+    try:
+        with MockLLM(SCRIPT) as llm:
+            async with control_plane(db, tmp_path) as plane:
+                monkeypatch.setenv("BOSUN_URL", plane.url)  # the agent stores through the plane
+                proxy = "/api/a2a/default/helper"
+                async with run_agent(tmp_path, llm) as agent_url:
+                    await register(plane, "helper", agent_url)
+                    sent = await plane.http.post(proxy, json=send("weather?"), headers=alice)
+                    task = sent.json()["result"]["task"]
+                    await receiver.wait_for("TASK_STATE_INPUT_REQUIRED")
+                receiver.calls.clear()
+                async with run_agent(tmp_path, llm) as agent_url:  # same data dir, same key
+                    await register(plane, "helper", agent_url)
+                    answer = {"taskId": task["id"], "contextId": task["contextId"]}
+                    await plane.http.post(proxy, json=send("Oslo", **answer), headers=alice)
+                    await receiver.wait_for("TASK_STATE_COMPLETED")
+    finally:
+        await receiver.stop()
+        await db.close()
+    assert _rows_with(tmp_path / "cp.db", TOKEN, CREDENTIALS) == []
+    assert {h["x-a2a-notification-token"] for h, _, _ in receiver.calls} == {TOKEN}
+    assert {h["authorization"] for h, _, _ in receiver.calls} == {f"Bearer {CREDENTIALS}"}
