@@ -154,9 +154,8 @@ async def test_first_requests_at_once_all_reach_the_lazily_started_endpoint(
         async with mcp_client(plane) as client:
             answers.append(not (await client.call_tool("list_agents", {})).is_error)
 
-    async with control_plane(db, tmp_path) as plane:
-        async with anyio.create_task_group() as tg:
-            for _ in range(5):
-                tg.start_soon(one)
+    async with control_plane(db, tmp_path) as plane, anyio.create_task_group() as tg:
+        for _ in range(5):
+            tg.start_soon(one)
     await db.close()
     assert answers == [True] * 5
