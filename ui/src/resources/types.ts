@@ -72,6 +72,8 @@ export type ModelConfig = Resource<ModelConfigSpec>;
 export interface DiscoveredToolInfo {
   name: string;
   description?: string;
+  readOnlyHint?: boolean; // the tool's MCP annotations, when discovery found them
+  destructiveHint?: boolean;
 }
 
 export type ToolServerKind = "RemoteMCPServer" | "MCPServer";

@@ -305,7 +305,14 @@ export default function AgentForm({ mode }: { mode: "create" | "edit" }) {
           </Section>
 
           <Section id="tools" title="Tools" error={errors.of("tools")}>
-            <ToolsPicker namespace={namespace} tools={tools} setTools={setTools} servers={servers.data?.items} errorOf={errors.of} />
+            <ToolsPicker
+              namespace={namespace}
+              tools={tools}
+              setTools={setTools}
+              servers={servers.data?.items}
+              errorOf={errors.of}
+              agentAnnotations={manifest.metadata?.annotations}
+            />
           </Section>
 
           <Section id="subagents" title="Sub-agents (agents as tools)">

@@ -6,6 +6,7 @@ import { Badge, healthOf, type Health } from "../Status";
 import type { Agent, ModelConfig, ToolServer, WithStatus } from "../types";
 import { useApi } from "../useApi";
 import { agentNs } from "./agentModel";
+import { OPT_OUT_ANNOTATION, defaultApprovalOn, isDestructive } from "./approval";
 
 /** Health of a resource from all its conditions: any False is bad, all True is ok. */
 function overall(resource: WithStatus | undefined): { health: Health; why: string } {
@@ -100,8 +101,15 @@ export default function Dependencies({ agent }: { agent: Agent }) {
         const discovered = server?.status?.discoveredTools ?? [];
         const names = ref.toolNames?.length ? ref.toolNames : discovered.map((t) => t.name);
         const approval = new Set(ref.requireApproval ?? []);
+        const byDefault = defaultApprovalOn(agent.metadata.annotations, server);
         return (
           <DependencyRow key={i} kind={kind} name={label} to={`/mcp-servers/${sns}/${ref.name}?kind=${kind}`} state={overall(server)}>
+            {byDefault && (
+              <p className="muted" role="note">
+                Built-in tool server: its destructive tools pause for approval by default. Annotate the agent{" "}
+                <code>{OPT_OUT_ANNOTATION}: "false"</code> to turn this off.
+              </p>
+            )}
             {server && (
               <table className="rs-table rs-tools" aria-label={`Tools from ${ref.name}`}>
                 <thead>
@@ -121,13 +129,22 @@ export default function Dependencies({ agent }: { agent: Agent }) {
                   )}
                   {names.map((name) => {
                     const found = discovered.find((t) => t.name === name);
+                    const listed = approval.has(name);
+                    const destructive = !listed && byDefault && !!found && isDestructive(found);
                     return (
                       <tr key={name}>
                         <td data-label="Tool" className="mono">
                           {name}
-                          {approval.has(name) && (
-                            <span className="badge unknown rs-approval" title="pauses for a human's approval">
-                              needs approval
+                          {(listed || destructive) && (
+                            <span
+                              className="badge unknown rs-approval"
+                              title={
+                                listed
+                                  ? "pauses for a human's approval (listed in requireApproval)"
+                                  : "pauses for a human's approval: a destructive tool of the built-in tool server"
+                              }
+                            >
+                              {listed ? "needs approval" : "needs approval (destructive, default)"}
                             </span>
                           )}
                         </td>

@@ -5,6 +5,7 @@ import { Link } from "react-router-dom";
 import { Badge } from "../Status";
 import type { AgentTool, McpServerToolRef, ToolServer } from "../types";
 import { serverKey } from "./agentModel";
+import { defaultApprovalOn, isDestructive } from "./approval";
 
 interface Props {
   namespace: string;
@@ -12,6 +13,7 @@ interface Props {
   setTools: (tools: AgentTool[]) => void;
   servers: ToolServer[] | undefined;
   errorOf: (control: string) => string | undefined;
+  agentAnnotations?: Record<string, string>; // decides the built-in server's default approval
 }
 
 interface Group {
@@ -25,7 +27,7 @@ interface Group {
 
 const slug = (s: string) => s.replace(/[^a-zA-Z0-9_-]/g, "-");
 
-export default function ToolsPicker({ namespace, tools, setTools, servers, errorOf }: Props) {
+export default function ToolsPicker({ namespace, tools, setTools, servers, errorOf, agentAnnotations }: Props) {
   const groups: Group[] = [];
   for (const s of servers ?? []) {
     const sns = s.metadata.namespace ?? "default";
@@ -77,6 +79,7 @@ export default function ToolsPicker({ namespace, tools, setTools, servers, error
         const all = !!entry && !(entry.toolNames?.length);
         const selected = all ? discovered.map((t) => t.name) : (entry?.toolNames ?? []);
         const approval = entry?.requireApproval ?? [];
+        const byDefault = defaultApprovalOn(agentAnnotations, g.server);
         const extra = selected.filter((n) => !discovered.some((t) => t.name === n));
         const rows = [...discovered, ...extra.map((name) => ({ name, description: undefined, missing: true }))];
         const error = g.index >= 0 ? errorOf(`tool:${g.index}`) : undefined;
@@ -106,10 +109,17 @@ export default function ToolsPicker({ namespace, tools, setTools, servers, error
             )}
             {all && <p className="muted">All tools of this server (toolNames is empty; tools it adds later are included).</p>}
             {g.server && discovered.length === 0 && <p className="muted">No tools discovered yet.</p>}
+            {byDefault && (
+              <p className="muted" role="note">
+                Built-in tool server: destructive tools pause for approval by default.
+              </p>
+            )}
             <ul className="rs-toollist">
               {rows.map((t) => {
                 const used = selected.includes(t.name);
                 const needs = approval.includes(t.name);
+                // Destructive tools of the built-in server pause anyway: shown checked and fixed.
+                const pauses = byDefault && !("missing" in t) && isDestructive(t);
                 const id = `${gid}-${slug(t.name)}`;
                 return (
                   <li key={t.name} className={used ? "used" : ""}>
@@ -130,7 +140,9 @@ export default function ToolsPicker({ namespace, tools, setTools, servers, error
                     <label className="rs-approve">
                       <input
                         type="checkbox"
-                        checked={needs}
+                        checked={needs || pauses}
+                        disabled={pauses && !needs}
+                        title={pauses && !needs ? "destructive tool of the built-in tool server: pauses for approval by default" : undefined}
                         aria-label={`Require approval for ${t.name} from ${g.name}`}
                         onChange={(e) =>
                           updateRef(
@@ -140,7 +152,7 @@ export default function ToolsPicker({ namespace, tools, setTools, servers, error
                           )
                         }
                       />
-                      require approval
+                      {pauses && !needs ? "require approval (default)" : "require approval"}
                     </label>
                     {t.description && (
                       <div className="rs-tooldesc muted" id={`${id}-desc`}>
