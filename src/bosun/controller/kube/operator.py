@@ -107,7 +107,8 @@ async def run_operator(
     ready: asyncio.Event | None = None,
     controller: list[Controller] | None = None,
 ) -> None:
-    """Run until cancelled. `ready` is set once the watches have started; `controller` (a
+    """Run until cancelled. `ready` is set once every watch has delivered its first list
+    (the cache is complete: what the control plane's /readyz waits for); `controller` (a
     list) receives the Controller, for tests and the benchmark to observe it."""
     ctl, watches = build(settings, sink or LoggingSink())
     if controller is not None:
@@ -128,6 +129,8 @@ async def run_operator(
         """Act only with a complete cache: every watch has delivered its list; then lead."""
         await watches.synced.wait()
         ctl.cache.mark_synced()
+        if ready is not None:
+            ready.set()
         if settings.leader_election:
             logger.info("cache complete: contending for the lease as %s", settings.identity)
             await LeaderElector(ctl.client, settings, start, stop).run()
@@ -142,8 +145,6 @@ async def run_operator(
     watch_tasks = watches.tasks(ctl.client, list(settings.watch_namespaces), settings.watch_timeout)
     if settings.handle_signals:  # standalone: SIGINT/SIGTERM stop the operator
         _cancel_on_signals()
-    if ready is not None:
-        ready.set()
     try:
         await _run(watch_tasks, own_tasks)
     finally:
