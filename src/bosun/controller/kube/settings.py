@@ -68,7 +68,8 @@ class ControllerSettings:
         BOSUN_DISCOVERY_INTERVAL (seconds); without `translate` in `overrides`:
         BOSUN_RUNTIME_IMAGE, BOSUN_MCP_RUNNER_IMAGE, BOSUN_IMAGE_PULL_SECRETS (comma-separated
         Secret names every agent and MCPServer pod gets), BOSUN_INTERNAL_URL (the runtime's
-        BOSUN_URL). Raises ValueError naming the variable on a bad value.
+        BOSUN_URL), and the standard OTEL_* variables agent and team pods get
+        (`otel_settings`). Raises ValueError naming the variable on a bad value.
         """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -100,6 +101,7 @@ class ControllerSettings:
                 runtime_image=env.get("BOSUN_RUNTIME_IMAGE") or defaults.runtime_image,
                 mcp_runner_image=env.get("BOSUN_MCP_RUNNER_IMAGE") or defaults.mcp_runner_image,
                 image_pull_secrets=_names(env.get("BOSUN_IMAGE_PULL_SECRETS")),
+                otel_env=otel_settings(env),
                 controlplane_url=env.get("BOSUN_INTERNAL_URL") or None,
                 # BOSUN_MODEL_GATEWAY=on: route models through the gateway (docs/gateway.md)
                 model_gateway=_on(env.get("BOSUN_MODEL_GATEWAY")),
@@ -112,6 +114,30 @@ class ControllerSettings:
         if os.environ.get("POD_NAMESPACE"):
             return os.environ["POD_NAMESPACE"]
         return self.watch_namespaces[0] if self.watch_namespaces else "default"
+
+
+# Not handed on to agent pods: the service name is each agent's own, headers may hold
+# a collector's credentials (they would be copied as plain values into every Deployment:
+# give them to an Agent with deployment.env valueFrom), and certificate and key settings
+# are paths of files in the control plane's pod.
+_OTEL_KEPT_BACK = ("OTEL_SERVICE_NAME",)
+_OTEL_KEPT_BACK_SUFFIXES = ("_HEADERS", "_CERTIFICATE", "_CLIENT_KEY")
+
+
+def otel_settings(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The operator's own OpenTelemetry settings agent and team pods get
+    (TranslateOptions.otel_env): every non-empty OTEL_* variable (OTEL_EXPORTER_OTLP_*,
+    OTEL_TRACES_EXPORTER, OTEL_RESOURCE_ATTRIBUTES ...), sorted, but for those kept back."""
+    return tuple(
+        sorted(
+            (name, value)
+            for name, value in env.items()
+            if name.startswith("OTEL_")
+            and value
+            and name not in _OTEL_KEPT_BACK
+            and not name.endswith(_OTEL_KEPT_BACK_SUFFIXES)
+        )
+    )
 
 
 def _on(value: str | None) -> bool:

@@ -24,15 +24,39 @@ AGENT_RESOURCES: Obj = {
 }
 
 
-def runtime_env(name: str, namespace: str, controlplane_url: str | None) -> list[Obj]:
-    """Env vars every agent or team pod gets: who it is, and the control plane's URL."""
+def runtime_env(
+    name: str,
+    namespace: str,
+    controlplane_url: str | None,
+    otel: tuple[tuple[str, str], ...] = (),
+) -> list[Obj]:
+    """Env vars every agent or team pod gets: who it is, the control plane's URL, and the
+    operator's OpenTelemetry settings (`otel_env`) with this agent as the service."""
     env: list[Obj] = [
         {"name": "BOSUN_AGENT_NAME", "value": name},
         {"name": "BOSUN_AGENT_NAMESPACE", "value": namespace},
     ]
     if controlplane_url:
         env.append({"name": "BOSUN_URL", "value": controlplane_url})
-    return env
+    return env + otel_env(name, namespace, otel)
+
+
+def otel_env(name: str, namespace: str, otel: tuple[tuple[str, str], ...]) -> list[Obj]:
+    """The operator's OTEL_* settings for one agent's pod; none when it has none. The
+    service is the agent, and k8s.namespace.name its namespace (not the control plane's)."""
+    settings = dict(otel)  # options.yaml of the goldens gives a mapping
+    if not settings:
+        return []
+    settings["OTEL_SERVICE_NAME"] = name
+    attributes = [
+        a.strip()
+        for a in settings.get("OTEL_RESOURCE_ATTRIBUTES", "").split(",")
+        if a.strip() and a.split("=", 1)[0].strip() != "k8s.namespace.name"
+    ]
+    settings["OTEL_RESOURCE_ATTRIBUTES"] = ",".join(
+        [*attributes, f"k8s.namespace.name={namespace}"]
+    )
+    return [{"name": k, "value": settings[k]} for k in sorted(settings)]
 
 
 def merge_env(ours: list[Obj], user: list[EnvVar]) -> list[Obj]:

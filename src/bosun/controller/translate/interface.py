@@ -64,6 +64,12 @@ class TranslateOptions:
     """Secrets (by name, in the pod's own namespace) every pod Bosun creates pulls its
     image with: agents, teams and MCPServers (BOSUN_IMAGE_PULL_SECRETS; the chart's
     imagePullSecrets). An Agent's own deployment.imagePullSecrets come first."""
+    otel_env: tuple[tuple[str, str], ...] = ()
+    """OpenTelemetry settings (name, value) every agent and team pod gets: the operator's
+    own standard OTEL_* variables (the chart's tracing values or controlplane.extraEnv;
+    ControllerSettings.from_env picks them). When there are any, each pod also gets
+    OTEL_SERVICE_NAME = its agent's name and its namespace as k8s.namespace.name in
+    OTEL_RESOURCE_ATTRIBUTES. An Agent's own deployment.env wins over all of them."""
     controlplane_url: str | None = None  # BOSUN_URL for the runtime
     agent_url: Callable[[str, str], str] | None = None  # (namespace, name) -> A2A URL
     mcp_server_url: Callable[[MCPServer], str] | None = None
