@@ -4,12 +4,15 @@ Shared by the gateway, the A2A proxy and /mcp (the server keeps one on `app.stat
 A namespace's Policies are listed at most once per `refresh` seconds (default 2 s), so a
 change applied through any replica or kubectl takes effect within that time everywhere.
 On each read the cache also writes the `Accepted` condition of Policies whose
-generation it has not judged yet (naming the field at fault when there is one).
+generation it has not judged yet (naming the field at fault when there is one), and
+`judge_as_applied` (a task of the control plane, server/governance.py) writes it as soon
+as a Policy is applied, so `bosun get policies` says whether it holds before any traffic.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -67,6 +70,38 @@ class PolicyCache:
             policies = [p for p in [await self._typed(o) for o in objects] if p is not None]
             self._entries[namespace] = (self._clock() + self._refresh, policies)
             return policies
+
+    async def judge_as_applied(self, *, retry: float = 1.0) -> None:
+        """Write the Accepted condition of every Policy there is, then of each one applied
+        from now on (through the API, `bosun apply`, `bosun up` or kubectl: the store's
+        watch), and drop that namespace's cached Policies. Runs until cancelled or the
+        store closes; a failed list or watch is retried after `retry` seconds (doubling)."""
+        delay = retry
+        while True:
+            watch = self._store.watch()  # before the list, so no change falls between
+            try:
+                for obj in await self._store.list("Policy"):
+                    await self._typed(obj)
+                async for event in watch:
+                    obj = event.obj
+                    if obj.kind != "Policy" or event.type == "DELETED":
+                        continue
+                    if self._judged.get((obj.namespace, obj.name)) != obj.generation:
+                        self.invalidate(obj.namespace)  # a new spec: enforce it now
+                    await self._typed(obj)
+                    delay = retry
+                return  # the store closed its watches: the control plane is stopping
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("Policy status: watch failed (%s); again in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+            finally:
+                close = getattr(watch, "aclose", None)
+                if close is not None:
+                    with contextlib.suppress(Exception):
+                        await close()
 
     async def _typed(self, obj: StoredObject) -> Policy | None:
         try:

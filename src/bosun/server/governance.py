@@ -3,7 +3,8 @@
 - `start_gateway` (called once by app.py's lifespan) builds the `bosun.gateway` Gateway
   from the database (counters, metering), the ResourceStore and the caller checks below,
   and puts it on `app.state.gateway`; the shared `PolicyCache` goes on
-  `app.state.policies` for the A2A proxy and /mcp.
+  `app.state.policies` for the A2A proxy and /mcp, and writes each Policy's Accepted
+  condition as it is applied (`PolicyCache.judge_as_applied`).
 - Who is calling the gateway: a per-agent token (local mode: an HMAC of the agent's ref
   under a key derived from the secret key file, `agent_token`) or a ServiceAccount token
   with audience `bosun` (cluster mode), checked with a TokenReview.
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -157,10 +159,15 @@ async def start_gateway(
         audit=gateway_audit(ctx.audit),
     )
     app.state.gateway = gateway
+    # Each Policy's Accepted condition is written when it is applied, not at first use.
+    judge = asyncio.create_task(policies.judge_as_applied(), name="policy status")
     try:
         yield gateway
     finally:
         app.state.gateway = None
+        judge.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await judge
         await writer.close()
 
 
