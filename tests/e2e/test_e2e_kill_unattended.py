@@ -162,7 +162,7 @@ async def test_agent_killed_after_its_caller_left_fails_the_task_on_restart(up: 
         )
         answer.raise_for_status()
         task_id = answer.json()["result"]["task"]["id"]
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # write-behind: later on a loaded CI machine
         while (record := await record_of(http, task_id))["state"] != "TASK_STATE_WORKING":
             assert time.monotonic() < deadline, record
             await asyncio.sleep(0.1)
@@ -232,7 +232,7 @@ async def test_agent_killed_under_mcp_invoke_agent_is_a_tool_error_and_a_failed_
     task_id = text.split("task_id='", 1)[1].split("'", 1)[0]
 
     async with httpx.AsyncClient(base_url=up.url, timeout=10) as http_cp:
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while (record := await record_of(http_cp, task_id))["state"] != "TASK_STATE_FAILED":
             assert time.monotonic() < deadline, record
             await asyncio.sleep(0.05)

@@ -106,6 +106,10 @@ async def test_sessions_and_tasks_through_the_control_plane(
             old = await conversation.get_task(hello.task_id)
             assert old.status.state == TaskState.TASK_STATE_COMPLETED
             assert stand_in.auth == {"Bearer sa-token"}
-            assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+            # Only the journal of running task ids is local (runtime/store/journal.py): no
+            # session, message or task body is kept on the agent's disk.
+            local = [p for d in ("a", "b") for p in (tmp_path / d).rglob("*") if p.is_file()]
+            assert all(p.relative_to(tmp_path).parts[1] == "running" for p in local), local
+            assert not any(b"remember 42" in p.read_bytes() for p in local)
     finally:
         await control_plane.stop()
