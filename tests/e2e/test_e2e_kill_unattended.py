@@ -164,7 +164,7 @@ async def test_agent_killed_after_its_caller_left_fails_the_task_on_restart(up: 
         task_id = answer.json()["result"]["task"]["id"]
         deadline = time.monotonic() + 30  # write-behind: later on a loaded CI machine
         while (record := await record_of(http, task_id))["state"] != "TASK_STATE_WORKING":
-            assert time.monotonic() < deadline, record
+            assert time.monotonic() < deadline, (record["state"], record["task"])
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)  # the LLM has streamed its few chunks and stalls now
 
@@ -183,7 +183,9 @@ async def test_agent_killed_after_its_caller_left_fails_the_task_on_restart(up: 
         assert status["message"]["parts"][0]["text"] == INTERRUPTED_TEXT
         assert "restarted while this task was running" in INTERRUPTED_TEXT
 
-        # ListTasks through the proxy (what `bosun tasks list` and the UI show) agrees.
+        # ListTasks through the proxy (what `bosun tasks list` and the UI show) agrees, once
+        # the supervisor sees the new process Ready (it fails the left task while starting).
+        await ready_again(up, old)
         listed = await http.post(
             "/api/a2a/default/loner/",
             json={
@@ -194,6 +196,7 @@ async def test_agent_killed_after_its_caller_left_fails_the_task_on_restart(up: 
             },
             headers=V1,
         )
+        assert "result" in listed.json(), listed.json()
         tasks = listed.json()["result"]["tasks"]
         assert [(t["id"], t["status"]["state"]) for t in tasks] == [(task_id, "TASK_STATE_FAILED")]
 
@@ -234,7 +237,7 @@ async def test_agent_killed_under_mcp_invoke_agent_is_a_tool_error_and_a_failed_
     async with httpx.AsyncClient(base_url=up.url, timeout=10) as http_cp:
         deadline = time.monotonic() + 30
         while (record := await record_of(http_cp, task_id))["state"] != "TASK_STATE_FAILED":
-            assert time.monotonic() < deadline, record
+            assert time.monotonic() < deadline, (record["state"], record["task"])
             await asyncio.sleep(0.05)
         status = record["task"]["status"]
         assert "stopped mid-turn (connection closed)" in status["message"]["parts"][0]["text"]

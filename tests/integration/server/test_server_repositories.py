@@ -141,6 +141,21 @@ async def test_a_late_write_of_an_earlier_step_does_not_reopen_an_ended_task(
     assert (task.state, task.task) == ("TASK_STATE_FAILED", failed)  # an end replaces an end
 
 
+async def test_a_late_submitted_write_does_not_hide_a_running_task(repos: Repositories) -> None:
+    # A send with returnImmediately: the agent saves "working" before the proxy's record of
+    # the "submitted" answer lands; the UI must still show the task running.
+    working = {"id": "t3", "status": {"state": "TASK_STATE_WORKING"}}
+    submitted = {"id": "t3", "status": {"state": "TASK_STATE_SUBMITTED"}}
+    await repos.tasks.upsert("u", "t3", state="TASK_STATE_WORKING", data=working)
+    task, _ = await repos.tasks.upsert("u", "t3", state="TASK_STATE_SUBMITTED", data=submitted)
+    assert (task.state, task.task) == ("TASK_STATE_WORKING", working)
+    paused = {"id": "t3", "status": {"state": "TASK_STATE_INPUT_REQUIRED"}}
+    task, _ = await repos.tasks.upsert("u", "t3", state="TASK_STATE_INPUT_REQUIRED", data=paused)
+    assert task.state == "TASK_STATE_INPUT_REQUIRED"  # a running task may pause
+    task, _ = await repos.tasks.upsert("u", "t3", state="TASK_STATE_WORKING", data=working)
+    assert task.state == "TASK_STATE_WORKING"  # and run again once answered
+
+
 async def test_concurrent_task_upserts_of_one_id_both_succeed(repos: Repositories) -> None:
     results = await asyncio.gather(
         repos.tasks.upsert("u", "same", state="working"),

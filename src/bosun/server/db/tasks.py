@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 _TERMINAL = {"completed", "failed", "canceled", "cancelled", "rejected"}
 
 
+def _step(state: str | None) -> int:
+    """How far a task has come: 0 submitted, 1 running or paused, 2 ended."""
+    if is_terminal(state):
+        return 2
+    return 0 if str(state or "").lower().removeprefix("task_state_") in ("", "submitted") else 1
+
+
 def is_terminal(state: str | None) -> bool:
     """True for an ended task, in v1.0 (TASK_STATE_X) or v0.3 (x) spelling."""
     return bool(state) and str(state).lower().removeprefix("task_state_") in _TERMINAL
@@ -126,8 +133,10 @@ class TasksRepo:
             row.session_id = w.session_id
         if w.agent_name is not None:
             row.agent_namespace, row.agent_name = w.agent_namespace, w.agent_name
-        if is_terminal(row.state) and w.state is not None and not is_terminal(w.state):
-            pass  # a late write of an earlier step: the ended task stays as recorded
+        if w.state is not None and _step(w.state) < _step(row.state):
+            # A late write of an earlier step (the proxy's "submitted" after the agent's
+            # "working", an agent's step after the proxy recorded the end): kept as is.
+            pass
         else:
             if w.state is not None:
                 row.state = w.state
