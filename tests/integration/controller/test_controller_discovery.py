@@ -42,7 +42,11 @@ async def test_discovery_success_failure_and_recovery(
     assert failed["reason"] == "DiscoveryFailed"
     assert tool_server.url in failed["message"]
     assert tool_names(cluster) == ["echo", "add"]  # last-known tools are kept
-    assert operator.sink.tools[("RemoteMCPServer", NS, "toolbox")].error
+    # the sink hears of it after the status write: wait for it too
+    await eventually(
+        lambda: operator.sink.tools[("RemoteMCPServer", NS, "toolbox")].error,
+        what="the failure recorded in the sink",
+    )
 
     await tool_server.start()
     await eventually(
