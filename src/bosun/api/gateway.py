@@ -26,6 +26,12 @@ DEFAULT_CONTROLPLANE = "http://bosun-controlplane.bosun-system:8083"
 the operator passes BOSUN_INTERNAL_URL and local mode its own URL."""
 TOKEN_SECONDS = 3600
 
+CONTROLPLANE_TOKEN_ENV = "BOSUN_TOKEN"
+CONTROLPLANE_TOKEN_FILE_ENV = "BOSUN_TOKEN_FILE"
+"""The agent's credential for the control plane's API and A2A proxy: BOSUN_TOKEN (local
+mode: the same minted token as TOKEN_ENV), else the file BOSUN_TOKEN_FILE (in a cluster:
+TOKEN_FILE, the token the gateway takes too)."""
+
 GatewayApi = Literal["openai", "anthropic"]
 ROUTABLE: dict[str, GatewayApi] = {"OpenAI": "openai", "Anthropic": "anthropic"}
 """Providers the gateway carries, and the wire API each speaks."""

@@ -39,11 +39,11 @@ from pydantic_ai.messages import (
 from pydantic_ai.usage import RunUsage
 
 from bosun.runtime import protocol
+from bosun.runtime.credential import USER_HEADER, calls_for_user
 from bosun.runtime.deps import TurnDeps
 from bosun.runtime.engine import Engine
 from bosun.runtime.errors import describe_failure
 from bosun.runtime.files import FilePublisher, split_files, user_prompt
-from bosun.runtime.models import calls_for_user
 from bosun.runtime.pending import (
     DEADLINE_KEY,
     METADATA_KEY,
@@ -60,7 +60,6 @@ log = logging.getLogger("bosun.runtime")
 
 Prompt = str | list[UserContent]
 
-USER_HEADER = "x-bosun-user"
 """Header the control plane sets to the authenticated user (recorded with the session)."""
 
 

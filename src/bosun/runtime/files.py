@@ -27,7 +27,6 @@ import mimetypes
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +35,7 @@ from google.protobuf import json_format
 from pydantic_ai.messages import BinaryContent, DocumentUrl, ImageUrl, UserContent
 
 from bosun.runtime import protocol
+from bosun.runtime.credential import ControlPlaneToken
 
 log = logging.getLogger("bosun.runtime")
 
@@ -179,19 +179,7 @@ class FilePublisher:
         self.count = 0
 
     def _headers(self) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        token = os.environ.get("BOSUN_TOKEN")
-        token_file = os.environ.get("BOSUN_TOKEN_FILE")
-        if not token and token_file:
-            try:
-                token = Path(token_file).read_text().strip()
-            except OSError:
-                token = None
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        if self.user:
-            headers["X-Bosun-User"] = self.user
-        return headers
+        return ControlPlaneToken().headers(self.user)
 
     async def _store(self, base_url: str, name: str, item: BinaryContent) -> str | None:
         body = {

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from bosun.api.config import MemorySettings
+from bosun.runtime.credential import USER_HEADER
 from bosun.runtime.memory_embed import Embedder, build_embedder
 from bosun.runtime.memory_store import MemoryBackend, open_memories
 
 log = logging.getLogger("bosun.runtime")
 
-USER_HEADER = "x-bosun-user"
 PREFETCH_LIMIT = 3
 MIN_SCORE = 0.25
 """Cosine similarity below which a prefetched memory is left out as unrelated."""

@@ -29,9 +29,9 @@ from typing import Any, Protocol
 
 import httpx
 
+from bosun.runtime.credential import ControlPlaneToken
 from bosun.runtime.store import StoreError, default_data_dir
 
-USER_HEADER = "X-Bosun-User"
 _RETRY_DELAYS = (0.2, 0.5, 1.0)
 
 
@@ -163,24 +163,13 @@ class ControlPlaneMemories:
         self, base_url: str, *, agent: str, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.agent = agent
+        self._token = ControlPlaneToken()
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"), timeout=httpx.Timeout(10.0), transport=transport
         )
 
     def _headers(self, user: str | None) -> dict[str, str]:
-        headers = {}
-        token = os.environ.get("BOSUN_TOKEN")
-        token_file = os.environ.get("BOSUN_TOKEN_FILE")
-        if not token and token_file:
-            try:  # re-read every time: a projected token rotates in place
-                token = Path(token_file).read_text().strip()
-            except OSError:
-                token = None
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        if user:
-            headers[USER_HEADER] = user
-        return headers
+        return self._token.headers(user)
 
     async def _post(self, path: str, user: str | None, body: dict[str, Any]) -> Any:
         problem = ""

@@ -13,11 +13,8 @@ OpenAI never loads the Anthropic or Google SDKs.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import ssl
-from collections.abc import Iterator
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from bosun.api import gateway as gateway_contract
@@ -36,6 +33,7 @@ from bosun.api.config import (
 )
 from bosun.api.config import ModelSettings as ConfigModelSettings
 from bosun.runtime import openai_params
+from bosun.runtime.credential import USER_HEADER, TokenFile, turn_user
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -45,23 +43,6 @@ DEFAULT_MAX_RETRIES = 3
 """Retries per LLM request on timeouts, 429 and 5xx (so at most four attempts)."""
 DEFAULT_TIMEOUT = 300.0
 """Seconds per LLM request when config.json sets none (long answers stream for minutes)."""
-
-
-GATEWAY_USER_HEADER = "x-bosun-user"
-_gateway_user: ContextVar[str | None] = ContextVar("bosun_gateway_user", default=None)
-
-
-@contextlib.contextmanager
-def calls_for_user(user: str | None) -> Iterator[None]:
-    """LLM calls made inside (the executor wraps a turn) carry `user`, the A2A caller the
-    control plane named in X-Bosun-User, to the model gateway, which meters and limits
-    per user (`per: User`). Only gateway-routed models send it (`_http_client`): a real
-    provider never sees the user."""
-    token = _gateway_user.set(user or None)
-    try:
-        yield
-    finally:
-        _gateway_user.reset(token)
 
 
 def _routed(settings: ModelBase) -> bool:
@@ -115,21 +96,6 @@ def ssl_verify(tls: TLSSettings | None) -> ssl.SSLContext | bool:
     return context
 
 
-def _key_file_reader(path: str) -> Any:
-    """A function returning the file's stripped content, re-read only when it changed."""
-    seen: dict[str, Any] = {"mtime": None, "key": ""}
-
-    def read() -> str:
-        mtime = os.stat(path).st_mtime_ns
-        if mtime != seen["mtime"]:
-            with open(path) as f:
-                seen["key"] = f.read().strip()
-            seen["mtime"] = mtime
-        return str(seen["key"])
-
-    return read
-
-
 def _http_client(settings: ModelBase) -> Any:
     """An httpx2 client honouring the TLS block and a key file (and, through the model
     gateway, sending the turn's user), or None to let the SDK build its own."""
@@ -144,19 +110,21 @@ def _http_client(settings: ModelBase) -> Any:
     if routed:
 
         async def with_user(request: Any) -> None:
-            user = _gateway_user.get()
+            user = turn_user()
             if user:
-                request.headers[GATEWAY_USER_HEADER] = user
+                request.headers[USER_HEADER] = user
 
         hooks["request"].append(with_user)
     if rotating:
         assert key_file is not None
 
-        read = _key_file_reader(key_file)
+        token = TokenFile(key_file)
 
         async def fresh_key(request: Any) -> None:
             # The kubelet rotates a projected token in place: the current one per request.
-            key = read()
+            key = token.get()
+            if key is None:
+                return
             if "authorization" in request.headers:
                 request.headers["authorization"] = f"Bearer {key}"
             if "x-api-key" in request.headers:

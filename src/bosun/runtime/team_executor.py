@@ -29,6 +29,7 @@ from google.protobuf import json_format
 
 from bosun.api.teamconfig import TeamConfig
 from bosun.runtime import protocol
+from bosun.runtime.credential import USER_HEADER, calls_for_user
 from bosun.runtime.store import SessionBackend
 from bosun.runtime.team_loop import USER, Ended, Failed, Paused, RunState, Said, TeamLoop
 
@@ -38,7 +39,6 @@ TEAM_KEY = "bosunTeam"
 EVENT_KIND = "team_message"
 TEAM_RESULT = "team_result"
 SESSIONS_KEPT = 256
-USER_HEADER = "x-bosun-user"
 
 
 def _text(message: Message | None) -> str:
@@ -168,9 +168,10 @@ class TeamExecutor(AgentExecutor):
             await record(said)
             state = RunState(start=len(transcript) - 1)
             await updater.update_status(TaskState.TASK_STATE_WORKING)
-        result = await self.loop.run(
-            transcript, state, context_id=context_id, emit=emit, record=record, resume=resume
-        )
+        with calls_for_user(headers.get(USER_HEADER)):  # members and the selector's model
+            result = await self.loop.run(
+                transcript, state, context_id=context_id, emit=emit, record=record, resume=resume
+            )
         if isinstance(result, Paused):
             await self._pause(updater, result)
         elif isinstance(result, Failed):

@@ -7,7 +7,8 @@ import httpx2
 
 from bosun.api import gateway as contract
 from bosun.api.config import OpenAIModel
-from bosun.runtime.models import _http_client, calls_for_user
+from bosun.runtime.credential import calls_for_user
+from bosun.runtime.models import _http_client
 
 
 async def _sent_headers(client: httpx2.AsyncClient) -> httpx2.Headers:

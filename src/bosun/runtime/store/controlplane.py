@@ -35,11 +35,11 @@ import os
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bosun.runtime.credential import ControlPlaneToken
 from bosun.runtime.store import StoreError
 
 log = logging.getLogger("bosun.runtime")
@@ -67,35 +67,13 @@ def _buffer_size() -> int:
         return 1000
 
 
-class _Token:
-    """The bearer token; a projected token file is re-read when it changes (rotation)."""
-
-    def __init__(self) -> None:
-        self._static = os.environ.get("BOSUN_TOKEN") or None
-        file = os.environ.get("BOSUN_TOKEN_FILE")
-        self._file = Path(file) if file else None
-        self._mtime: float | None = None
-        self._cached: str | None = None
-
-    def get(self) -> str | None:
-        if self._static or self._file is None:
-            return self._static
-        try:
-            mtime = self._file.stat().st_mtime
-            if mtime != self._mtime:
-                self._cached, self._mtime = self._file.read_text().strip(), mtime
-        except OSError:
-            return self._cached
-        return self._cached
-
-
 class ControlPlaneBackend:
     def __init__(
         self, base_url: str, *, agent: str, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.agent = agent
-        self._token = _Token()
+        self._token = ControlPlaneToken()
         self._http = httpx.AsyncClient(
             base_url=self.base_url, timeout=httpx.Timeout(10.0), transport=transport
         )
@@ -163,10 +141,7 @@ class ControlPlaneBackend:
         retry: bool = True,
         **kwargs: Any,
     ) -> httpx.Response | None:
-        headers = {}
-        token = self._token.get()
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        headers = self._token.headers()
         problem = ""
         for delay in (*(_RETRY_DELAYS if retry else ()), None):
             try:

@@ -11,8 +11,9 @@ from typing import Any
 from pydantic_ai import RunContext
 from pydantic_ai.toolsets import FunctionToolset
 
+from bosun.runtime.credential import USER_HEADER
 from bosun.runtime.deps import TurnDeps
-from bosun.runtime.memory import USER_HEADER, MemoryService
+from bosun.runtime.memory import MemoryService
 
 
 def _user(ctx: RunContext[TurnDeps]) -> str | None:
