@@ -93,8 +93,8 @@ class _Identify:
             raise GatewayError(401, "unknown credential (ServiceAccount tokens are not accepted)")
         try:
             user = await self.service_accounts.authenticate(token)
-        except ServiceError as exc:
-            raise GatewayError(401, exc.message) from None
+        except ServiceError as exc:  # 503 while the API server cannot say: SDKs retry it
+            raise GatewayError(503 if exc.status == 503 else 401, exc.message) from None
         if user is None:
             raise GatewayError(401, "the token is not a ServiceAccount token of this cluster")
         caller = Caller.of_service_account(user.id)

@@ -195,4 +195,7 @@ async def test_agents_authenticate_with_service_account_tokens(
         assert (await plane.http.get("/api/sessions", headers=bearer("forged"))).status_code == 401
         for _ in range(3):  # cached: one review per token
             await plane.http.get("/api/sessions", headers=agent)
-    assert len(handler["post"]) == 2  # sa-token once, forged once
+    # Cached: one review per token and audience (the gateway's "bosun", which agents' own
+    # projected tokens carry, then the API server's, which this token has).
+    audiences = [r.data["spec"].get("audiences") for r in handler["post"]]
+    assert audiences == [["bosun"], None, ["bosun"], None]  # sa-token, then forged

@@ -236,8 +236,10 @@ class LocalSupervisor:
             log.exception("reconciling %s %s/%s failed", *key)
 
     def _env_of(self, plan: Plan) -> dict[str, str] | None:
-        """The base env, plus the agent's gateway token when its pod mounts one (the
-        cluster's projected ServiceAccount token has no local equivalent)."""
+        """The base env, plus the agent's minted token when its pod mounts the projected
+        ServiceAccount token (which has no local equivalent): its credential at the model
+        gateway and, as BOSUN_TOKEN, at the control plane, whose Policies then see the
+        agent's namespace when it calls other agents."""
         deployment = plan.deployment or {}
         volumes = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
         wants = any(v.get("name") == gateway.TOKEN_VOLUME for v in volumes.get("volumes") or [])
@@ -245,7 +247,8 @@ class LocalSupervisor:
             return self._base_env
         _, namespace, name = plan.key
         env = dict(os.environ if self._base_env is None else self._base_env)
-        env[gateway.TOKEN_ENV] = self._gateway_token(namespace, name)
+        token = self._gateway_token(namespace, name)
+        env[gateway.TOKEN_ENV] = env[gateway.CONTROLPLANE_TOKEN_ENV] = token
         return env
 
     async def _converge(self, plan: Plan) -> None:

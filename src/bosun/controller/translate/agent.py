@@ -22,6 +22,7 @@ from bosun.controller.translate.deployment import (
     runtime_env,
 )
 from bosun.controller.translate.errors import Errors
+from bosun.controller.translate.gateway import controlplane_credential
 from bosun.controller.translate.hashing import config_hash
 from bosun.controller.translate.interface import AgentOutput, References, TranslateOptions
 from bosun.controller.translate.meta import Obj, labels, owner_reference, selector
@@ -85,6 +86,8 @@ def runtime_objects(
     served exactly like one.
     """
     name, namespace, owner = resource.name, resource.namespace, owner_reference(resource)
+    if options.controlplane_url:
+        controlplane_credential(wiring)
     sa_name, objects = pod_service_account(
         name,
         namespace,

@@ -63,26 +63,7 @@ def through_gateway(
     """`settings` with the gateway's URL and the agent's credential in place of the key."""
     controlplane = route.controlplane_url or contract.DEFAULT_CONTROLPLANE
     url = contract.base_url(controlplane, route.namespace, route.agent, mc.name, api)
-    if not any(v["name"] == contract.TOKEN_VOLUME for v in wiring.volumes):
-        wiring.volumes.append(
-            {
-                "name": contract.TOKEN_VOLUME,
-                "projected": {
-                    "sources": [
-                        {
-                            "serviceAccountToken": {
-                                "audience": contract.AUDIENCE,
-                                "expirationSeconds": contract.TOKEN_SECONDS,
-                                "path": "token",
-                            }
-                        }
-                    ]
-                },
-            }
-        )
-        wiring.mounts.append(
-            {"name": contract.TOKEN_VOLUME, "mountPath": contract.TOKEN_DIR, "readOnly": True}
-        )
+    mount_agent_token(wiring)
     update: dict[str, object] = {
         "base_url": url,
         "api_key_env": contract.TOKEN_ENV,
@@ -92,3 +73,38 @@ def through_gateway(
     if isinstance(settings, cfg.OpenAIModel):
         update["organization"] = None  # the gateway sends it
     return settings.model_copy(update=update)
+
+
+def mount_agent_token(wiring: PodWiring) -> None:
+    """The pod's projected ServiceAccount token (audience `bosun`, rotated by the kubelet)
+    at TOKEN_FILE: the agent's credential at the model gateway and the control plane.
+    Local mode has no such volume: its supervisor puts a minted token in the env instead."""
+    if any(v["name"] == contract.TOKEN_VOLUME for v in wiring.volumes):
+        return
+    wiring.volumes.append(
+        {
+            "name": contract.TOKEN_VOLUME,
+            "projected": {
+                "sources": [
+                    {
+                        "serviceAccountToken": {
+                            "audience": contract.AUDIENCE,
+                            "expirationSeconds": contract.TOKEN_SECONDS,
+                            "path": "token",
+                        }
+                    }
+                ]
+            },
+        }
+    )
+    wiring.mounts.append(
+        {"name": contract.TOKEN_VOLUME, "mountPath": contract.TOKEN_DIR, "readOnly": True}
+    )
+
+
+def controlplane_credential(wiring: PodWiring) -> None:
+    """An agent or team pod that talks to the control plane (sessions, files, memories,
+    other agents through the A2A proxy) sends its ServiceAccount token there."""
+    mount_agent_token(wiring)
+    if not wiring.has_env(contract.CONTROLPLANE_TOKEN_FILE_ENV):
+        wiring.literal_env(contract.CONTROLPLANE_TOKEN_FILE_ENV, contract.TOKEN_FILE)

@@ -111,9 +111,11 @@ def build_auth(settings: Settings, *, review: ReviewFn | None = None) -> Auth:
             )
         )
     if settings.accept_service_accounts:
-        authenticators.append(
-            ServiceAccountAuthenticator(review, audience=settings.service_account_audience)
-        )
+        # Agents send their projected token of the gateway's audience (one token for the
+        # gateway and the API); other workloads the token of the API's audience (default:
+        # the Kubernetes API server's own, as `kubectl create token` makes).
+        audiences = dict.fromkeys([settings.gateway_audience, settings.service_account_audience])
+        authenticators += [ServiceAccountAuthenticator(review, audience=a) for a in audiences]
     return Auth(authenticators, rbac=rbac)
 
 
