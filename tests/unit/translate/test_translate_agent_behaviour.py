@@ -136,7 +136,8 @@ def test_urls_come_from_the_resolvers_in_local_mode() -> None:
     urls = {s.name: s.url for s in out.config.mcp_servers}
     assert urls["default/local-tools"] == "http://127.0.0.1:7000/local-tools/mcp"
     assert urls["default/plain-mcp"] == "http://plain-mcp.default:9000/mcp"
-    assert out.config.remote_agents[0].url == "http://127.0.0.1:93/default/sub"
+    # Agents call agents through the control plane's A2A proxy, where Policies apply.
+    assert out.config.remote_agents[0].url == "http://127.0.0.1:8083/api/a2a/default/sub"
     assert out.config.remote_agents[0].description == "The sub-agent"
     assert out.card is not None
     assert out.card["supportedInterfaces"][0]["url"] == "http://127.0.0.1:94/default/main"
@@ -144,6 +145,9 @@ def test_urls_come_from_the_resolvers_in_local_mode() -> None:
         "containers"
     ][0]["env"]
     assert {"name": "BOSUN_URL", "value": "http://127.0.0.1:8083"} in env
+    # Its credential there: the projected ServiceAccount token (the supervisor's locally).
+    token = {"name": "BOSUN_TOKEN_FILE", "value": "/var/run/secrets/bosun/gateway/token"}
+    assert token in env
 
 
 def test_default_urls_are_cluster_dns_names() -> None:

@@ -39,7 +39,7 @@ from bosun.controller.translate.meta import (
 from bosun.controller.translate.model import model_settings
 from bosun.controller.translate.references import namespace_allowed
 from bosun.controller.translate.service import check_service_name
-from bosun.controller.translate.tools import agent_tool_name, agent_url
+from bosun.controller.translate.tools import agent_tool_name, agent_url, subagent_url
 from bosun.controller.translate.wiring import PodWiring
 
 OWNER_LABEL = "kagent.dev/team"
@@ -153,7 +153,7 @@ def _members(
             MemberSettings(
                 name=agent_tool_name(ns, name),
                 ref=f"{ns}/{name}",
-                url=agent_url(ns, name, options),
+                url=subagent_url(ns, name, options),
                 description=agent.spec.description,
                 member=name,
                 handoffs=handoffs.get(name, others) if spec.team_type == "Swarm" else [],

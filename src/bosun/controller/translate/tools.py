@@ -89,6 +89,15 @@ def agent_url(namespace: str, name: str, options: TranslateOptions) -> str:
     return f"http://{name}.{namespace}:{AGENT_PORT}"
 
 
+def subagent_url(namespace: str, name: str, options: TranslateOptions) -> str:
+    """Where an agent calls another (agent as tool, team member): through the control
+    plane's A2A proxy when there is one, so Policies (A2A allow/deny, invokers), the audit
+    log and the task records see the call; else straight to the agent's Service."""
+    if options.controlplane_url:
+        return f"{options.controlplane_url.rstrip('/')}/api/a2a/{namespace}/{name}"
+    return agent_url(namespace, name, options)
+
+
 def agent_tool_name(namespace: str, name: str) -> str:
     """The tool name the LLM sees for an agent: `namespace__name`, sanitised, <= 64 chars."""
     raw = re.sub(r"[^A-Za-z0-9_]", "_", f"{namespace}__{name}")
@@ -354,7 +363,7 @@ def _agent_tool(entry: _Entry, ref: TypedReference) -> None:
         RemoteAgentSettings(
             name=name,
             ref=f"{ns}/{ref.name}",
-            url=agent_url(ns, ref.name, entry.options),
+            url=subagent_url(ns, ref.name, entry.options),
             description=target.spec.description,
             headers=headers.literal,
             headers_from_env=headers.from_env,

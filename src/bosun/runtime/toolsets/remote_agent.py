@@ -29,6 +29,7 @@ import uuid
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from a2a.types import Message, Part, Role, SendMessageRequest, TaskState
 from pydantic_ai import RunContext
@@ -36,6 +37,7 @@ from pydantic_ai.exceptions import CallDeferred, ToolFailed
 from pydantic_ai.toolsets import FunctionToolset
 
 from bosun.api.config import RemoteAgentSettings
+from bosun.runtime.credential import ControlPlaneToken, is_control_plane, turn_user
 from bosun.runtime.deps import Emit
 from bosun.runtime.headers import resolve_headers
 from bosun.runtime.protocol import (
@@ -118,7 +120,7 @@ class RemoteAgents:
         if client is not None:
             return client
         import httpx
-        from a2a.client import ClientConfig, create_client
+        from a2a.client import A2ACardResolver, ClientConfig, create_client
 
         # One HTTP client per sub-agent carries its headers on every call (card included).
         # No read timeout: a sub-agent may stream for a long time (silence is bounded per
@@ -126,14 +128,18 @@ class RemoteAgents:
         http = self._http.get(agent.name)
         if http is None:
             http = httpx.AsyncClient(
-                headers=resolve_headers(agent), timeout=httpx.Timeout(30.0, read=None)
+                headers=resolve_headers(agent),
+                timeout=httpx.Timeout(30.0, read=None),
+                event_hooks={"request": [_control_plane_credentials(ControlPlaneToken())]},
             )
             self._http[agent.name] = http
         seconds = min(CARD_TIMEOUT, self.idle_timeout)
         try:
             async with asyncio.timeout(seconds):
+                card = await A2ACardResolver(http, agent.url).get_agent_card()
                 client = await create_client(
-                    agent.url, client_config=ClientConfig(streaming=True, httpx_client=http)
+                    _pinned(card, agent.url),
+                    client_config=ClientConfig(streaming=True, httpx_client=http),
                 )
         except TimeoutError:
             raise RemoteAgentError(
@@ -228,6 +234,34 @@ class RemoteAgents:
         if state.answer_text():
             return Outcome(answer=state.answer_text())
         raise RemoteAgentError(f"the agent {agent.ref} ended without an answer")
+
+
+def _control_plane_credentials(token: ControlPlaneToken) -> Any:
+    """An httpx request hook: calls to the control plane's A2A proxy carry the agent's
+    credential (so Policies see the calling agent's namespace) and the turn's user, unless
+    the agent's own headers set Authorization. Nothing goes to any other origin."""
+
+    async def add(request: Any) -> None:
+        if not is_control_plane(str(request.url)):
+            return
+        for name, value in token.headers(turn_user()).items():
+            if name.lower() not in request.headers:
+                request.headers[name] = value
+
+    return add
+
+
+def _pinned(card: Any, url: str) -> Any:
+    """The card, its interfaces moved onto `url`'s origin when `url` is the control
+    plane's: the proxy names its public URL (BOSUN_PUBLIC_URL) in the cards it serves,
+    which an agent inside the cluster may not reach; the address it was given does."""
+    if not is_control_plane(url):
+        return card
+    origin = urlsplit(url)
+    for interface in card.supported_interfaces:
+        parts = urlsplit(interface.url)
+        interface.url = urlunsplit((origin.scheme, origin.netloc, *parts[2:]))
+    return card
 
 
 async def _events(client: Any, message: Message) -> AsyncGenerator[Any]:
