@@ -10,7 +10,7 @@ must contain the `bosun` command.
 from __future__ import annotations
 
 from bosun.api.mcpserver import MCPServer, MCPServerDeployment
-from bosun.controller.translate.deployment import deployment, merge_env, pull_secrets
+from bosun.controller.translate.deployment import deployment, merge_env, otel_env, pull_secrets
 from bosun.controller.translate.errors import Errors
 from bosun.controller.translate.hashing import config_hash
 from bosun.controller.translate.interface import MCPServerOutput, References, TranslateOptions
@@ -51,7 +51,9 @@ def _container(server: MCPServer, options: TranslateOptions) -> Obj:
         transport = spec.http_transport
         port = transport.target_port if transport and transport.target_port else d.port
     container["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
-    env = merge_env([], d.env)
+    # The operator's OpenTelemetry settings, as agent pods get them: the bridge and any
+    # server built on an OTel SDK export to the same collector under their own name.
+    env = merge_env(otel_env(server.name, server.namespace, options.otel_env), d.env)
     if env:
         container["env"] = env
     env_from = [{"secretRef": {"name": s.name}} for s in d.secret_refs]
