@@ -5,9 +5,10 @@
   and puts it on `app.state.gateway`; the shared `PolicyCache` goes on
   `app.state.policies` for the A2A proxy and /mcp, and writes each Policy's Accepted
   condition as it is applied (`PolicyCache.judge_as_applied`).
-- Who is calling the gateway: a per-agent token (local mode: an HMAC of the agent's ref
-  under a key derived from the secret key file, `agent_token`) or a ServiceAccount token
-  with audience `bosun` (cluster mode), checked with a TokenReview.
+- Who is calling the gateway: a per-agent token (local mode: the agent's ref and an
+  expiry an hour ahead, HMAC-signed under a key derived from the secret key file,
+  `agent_token_minter`; the supervisor rewrites it before it expires) or a
+  ServiceAccount token with audience `bosun` (cluster mode), checked with a TokenReview.
 - `invoke_refusal` (A2A proxy, /mcp): may this caller invoke that agent, and, when the
   caller is an agent of another namespace, may A2A cross from there?
 - `gateway_audit`: each request the gateway answers becomes one `llm` audit record
@@ -20,6 +21,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bosun.api import gateway as contract
 from bosun.gateway import tokens
 from bosun.gateway.cache import PolicyCache
 from bosun.gateway.metering import MeterWriter
@@ -60,10 +63,18 @@ def token_key(secret_key_file: Path) -> bytes:
     return hashlib.sha256(b"bosun gateway tokens\n" + secret_key_file.read_bytes().strip()).digest()
 
 
-def agent_token_minter(settings: Settings) -> Callable[[str, str], str]:
-    """(namespace, agent) -> the agent's gateway token; for the local supervisor."""
+def agent_token_minter(
+    settings: Settings, *, clock: Callable[[], float] = time.time
+) -> Callable[[str, str], str]:
+    """(namespace, agent) -> a fresh token of the agent, valid for TOKEN_SECONDS from
+    `clock()`; for the local supervisor, which mints again before it expires."""
     key = token_key(settings.secret_key_file)
-    return lambda namespace, name: tokens.agent_token(key, namespace, name)
+
+    def mint(namespace: str, name: str) -> str:
+        expires = int(clock()) + contract.TOKEN_SECONDS
+        return tokens.agent_token(key, namespace, name, expires=expires)
+
+    return mint
 
 
 def _credential(request: Request) -> str | None:
@@ -79,16 +90,24 @@ def _credential(request: Request) -> str | None:
 class _Identify:
     key: bytes | None
     service_accounts: ServiceAccountAuthenticator | None
+    clock: Callable[[], float] = time.time
 
     async def __call__(self, request: Request) -> AgentIdentity:
         token = _credential(request)
         if token is None:
             raise GatewayError(401, "the model gateway needs the agent's credential")
         if tokens.is_gateway_token(token):
-            found = tokens.verify(self.key, token) if self.key is not None else None
+            found = tokens.check(self.key, token) if self.key is not None else None
             if found is None:
                 raise GatewayError(401, "invalid gateway token")
-            return AgentIdentity(found[0], agent=found[1])
+            if found.expired(self.clock()):  # a copied token, or a file no longer refreshed
+                raise GatewayError(
+                    401,
+                    f"the agent's gateway token expired at {found.expires_text()} "
+                    f"(local tokens live {contract.TOKEN_SECONDS} s; the agent must re-read "
+                    "its token file, which bosun up rewrites before expiry)",
+                )
+            return AgentIdentity(found.namespace, agent=found.name)
         if self.service_accounts is None:
             raise GatewayError(401, "unknown credential (ServiceAccount tokens are not accepted)")
         try:
@@ -173,7 +192,8 @@ async def start_gateway(
 
 async def caller_of(ctx: Context, request: Request | None, user: User) -> Caller:
     """The caller as Policies see it: an agent (its namespace and ServiceAccount) when the
-    credential is an agent's, else the user with their groups."""
+    credential is an agent's, else the user with their groups. An expired or forged
+    local agent token is not an agent's: the caller is then just the user."""
     token = _credential(request) if request is not None else None
     if token is not None and tokens.is_gateway_token(token):
         key = token_key(ctx.settings.secret_key_file) if ctx.settings.mode == "local" else None

@@ -1,4 +1,4 @@
-"""Local mode: a routed agent's process gets its gateway token, and never the provider key."""
+"""Local mode: a routed agent's process gets its gateway token file, and never the provider key."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ spec: {{declarative: {{systemMessage: hi, modelConfig: gpt}}}}
 """
 
 
-def test_the_local_process_env_holds_the_agent_token_not_the_key(tmp_path: Path) -> None:
+def test_the_local_process_gets_the_agent_token_file_not_the_key(tmp_path: Path) -> None:
     manifests = load_text(MANIFESTS)
     refs = references_from_set(manifests)
     options = TranslateOptions(controlplane_url="http://127.0.0.1:8083", model_gateway=True)
@@ -53,10 +53,16 @@ def test_the_local_process_env_holds_the_agent_token_not_the_key(tmp_path: Path)
     planned = plan_process(
         deployment, objects=out.objects, namespace="default", run_dir=tmp_path / "run",
         log_path=tmp_path / "log", port=9, lookup=lookup, base_env=supervisor._env_of(plan),
+        mint_token=supervisor._minter_of(plan.key),
     )  # fmt: skip
     assert planned.spec is not None, planned.problems
     env = planned.spec.env
-    assert env[contract.TOKEN_ENV] == "token-of-default-helper"
+    assert contract.TOKEN_ENV not in env and contract.CONTROLPLANE_TOKEN_ENV not in env
+    (token_file,) = planned.token_files
+    assert token_file.read_text() == "token-of-default-helper"
+    assert env[contract.CONTROLPLANE_TOKEN_FILE_ENV] == str(token_file)
+    written = json.loads((tmp_path / "run" / "volumes" / "config" / "config.json").read_text())
+    assert written["model"]["api_key_file"] == str(token_file)
     assert KEY not in json.dumps(dict(env))
     config = next(o for o in out.objects if o["kind"] == "Secret")
     assert KEY not in json.dumps(config)

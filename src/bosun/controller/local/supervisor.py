@@ -9,6 +9,9 @@ or command changed (so a ModelConfig, Secret or tool-server change reaches its d
 stop the ones removed, and write status conditions through the store in the shape a
 cluster shows (`conditions.py`). Readiness is probed over HTTP (`probe.py`). `stop()` (or
 cancelling `run()`) stops every child: nothing stays running.
+An agent's credential (the projected ServiceAccount token of its pod) is a token file
+holding a token minted for it (`gateway_token`), rewritten every `token_refresh` seconds
+(a third of its lifetime), never a static env variable: a leaked one expires.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from bosun.controller.local.remote import RemoteServers
 from bosun.controller.local.teams import KIND as TEAM
 from bosun.controller.local.teams import plan_team, team_status
 from bosun.controller.local.tools import resolved_agents, tool_status
-from bosun.controller.local.workload import plan_process
+from bosun.controller.local.workload import plan_process, write_token_file
 from bosun.controller.local.workloads import Workload, probe
 from bosun.controller.translate.interface import TranslateOptions
 
@@ -67,6 +70,7 @@ class LocalSupervisor:
         base_env: dict[str, str] | None = None,
         model_gateway: bool = False,
         gateway_token: Callable[[str, str], str] | None = None,
+        token_refresh: float = gateway.TOKEN_SECONDS / 3,
     ) -> None:
         self.store = store
         self.data_dir = data_dir
@@ -80,7 +84,9 @@ class LocalSupervisor:
         self._backoff_start = backoff_start
         self._base_env = base_env
         self.model_gateway = model_gateway  # BOSUN_MODEL_GATEWAY: route models by default
-        self._gateway_token = gateway_token  # (namespace, agent) -> its gateway credential
+        self._gateway_token = gateway_token  # (namespace, agent) -> a fresh credential
+        self._token_refresh = token_refresh
+        self._token_files: dict[ObjKey, tuple[Path, ...]] = {}  # of running workloads
         self._dirty = asyncio.Event()
         self._status_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -123,6 +129,7 @@ class LocalSupervisor:
             self._tasks.append(asyncio.create_task(self._probe_loop(), name="local probes"))
             self._tasks.append(asyncio.create_task(self._status_loop(), name="local status"))
             self._tasks.append(asyncio.create_task(self._resync_loop(), name="local resync"))
+            self._tasks.append(asyncio.create_task(self._token_loop(), name="local tokens"))
             self._dirty.set()
             while True:
                 await self._dirty.wait()
@@ -191,6 +198,24 @@ class LocalSupervisor:
             await asyncio.sleep(RESYNC_SECONDS)
             await self._relist()
 
+    async def _token_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._token_refresh)
+            self.refresh_tokens()
+
+    def refresh_tokens(self) -> None:
+        """Rewrite every running workload's token files with freshly minted tokens (the
+        kubelet does the same with a pod's projected token, well before it expires)."""
+        for key, paths in list(self._token_files.items()):
+            minted = self._minter_of(key)
+            if minted is None:
+                continue
+            for path in paths:
+                try:
+                    write_token_file(path, minted())
+                except OSError as exc:  # e.g. its run dir was removed: the next start rewrites
+                    log.warning("refreshing the token of %s %s/%s failed: %s", *key, exc)
+
     # --- reconcile ------------------------------------------------------------------------
 
     async def _reconcile(self) -> None:
@@ -235,20 +260,28 @@ class LocalSupervisor:
         except Exception:
             log.exception("reconciling %s %s/%s failed", *key)
 
+    def _minter_of(self, key: ObjKey) -> Callable[[], str] | None:
+        """Mints the tokens of an agent's or team's projected ServiceAccount token file: its
+        credential at the model gateway and (BOSUN_TOKEN_FILE) at the control plane, whose
+        Policies then see the agent's namespace when it calls other agents."""
+        kind, namespace, name = key
+        mint = self._gateway_token
+        if mint is None or kind not in ("Agent", TEAM):
+            return None
+        return lambda: mint(namespace, name)
+
     def _env_of(self, plan: Plan) -> dict[str, str] | None:
-        """The base env, plus the agent's minted token when its pod mounts the projected
-        ServiceAccount token (which has no local equivalent): its credential at the model
-        gateway and, as BOSUN_TOKEN, at the control plane, whose Policies then see the
-        agent's namespace when it calls other agents."""
+        """The base env; for a pod with the agent token volume, without any static
+        BOSUN_TOKEN / BOSUN_GATEWAY_TOKEN of this machine's, which would win over the
+        rotated token file (the runtime reads BOSUN_TOKEN first)."""
         deployment = plan.deployment or {}
         volumes = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
         wants = any(v.get("name") == gateway.TOKEN_VOLUME for v in volumes.get("volumes") or [])
-        if not wants or self._gateway_token is None:
+        if not wants or self._minter_of(plan.key) is None:
             return self._base_env
-        _, namespace, name = plan.key
         env = dict(os.environ if self._base_env is None else self._base_env)
-        token = self._gateway_token(namespace, name)
-        env[gateway.TOKEN_ENV] = env[gateway.CONTROLPLANE_TOKEN_ENV] = token
+        env.pop(gateway.TOKEN_ENV, None)
+        env.pop(gateway.CONTROLPLANE_TOKEN_ENV, None)
         return env
 
     async def _converge(self, plan: Plan) -> None:
@@ -283,6 +316,7 @@ class LocalSupervisor:
                 base_env=self._env_of(plan),
                 rewrite_options=plan.rewrite_options,
                 write_files=write,
+                mint_token=self._minter_of(plan.key),
             )
 
         dry = planned(write=False)
@@ -301,7 +335,10 @@ class LocalSupervisor:
             return
         await self._stop_process(workload)
         workload.run_dir.mkdir(parents=True, exist_ok=True)
-        spec = planned(write=True).spec
+        written = planned(write=True)
+        spec = written.spec
+        if written.token_files:
+            self._token_files[plan.key] = written.token_files
         workload.config_hash = plan.config_hash
         workload.process = SupervisedProcess(
             f"{kind} {namespace}/{name}",
@@ -314,6 +351,7 @@ class LocalSupervisor:
         log.info("started %s %s/%s on %s", kind, namespace, name, plan.url)
 
     async def _stop_process(self, workload: Workload) -> None:
+        self._token_files.pop(workload.key, None)
         if workload.process is not None:
             process, workload.process = workload.process, None
             workload.ready = False

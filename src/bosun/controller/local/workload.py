@@ -9,7 +9,11 @@ args, env with valueFrom, volumes from Secrets). Local mode runs that same descr
 - `--port`/`--host` options (before any `--`) are replaced by the local port and 127.0.0.1;
 - env is resolved from the store's Secrets and ConfigMaps (`envfrom.py`);
 - init containers (skills-fetch) become init steps the child's supervisor runs first;
-- mounts at or under /skills land in the workload's skills directory (skills.py).
+- mounts at or under /skills land in the workload's skills directory (skills.py);
+- a projected ServiceAccount token (the agent's credential at the model gateway and the
+  control plane) becomes a file holding a token the supervisor mints for the workload
+  (`mint_token`) and rewrites before it expires (`Planned.token_files`,
+  `write_token_file`); config.json's `api_key_file`s are remapped to it.
 Who calls it: the supervisor, once per reconcile of each Agent and MCPServer.
 """
 
@@ -17,10 +21,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +42,7 @@ class Planned:
 
     spec: ProcessSpec | None
     problems: list[str] = field(default_factory=list)
+    token_files: tuple[Path, ...] = ()  # projected ServiceAccount tokens, to keep fresh
 
 
 def bosun_command() -> list[str]:
@@ -70,13 +77,27 @@ def plan_process(
     base_env: Mapping[str, str] | None = None,
     rewrite_options: bool = True,
     write_files: bool = True,
+    mint_token: Callable[[], str] | None = None,
 ) -> Planned:
-    """The child process that runs the Deployment's first container on 127.0.0.1:port."""
+    """The child process that runs the Deployment's first container on 127.0.0.1:port.
+
+    `mint_token` gives a fresh token of this workload for its projected ServiceAccount
+    token volumes (without it they are left out, as before there was any)."""
     pod = deployment["spec"]["template"]["spec"]
     container = main_container(deployment)
     problems: list[str] = []
+    token_files: list[Path] = []
     mounts = _write_volumes(
-        pod, container, objects, namespace, run_dir, lookup, problems, write=write_files
+        pod,
+        container,
+        objects,
+        namespace,
+        run_dir,
+        lookup,
+        problems,
+        write=write_files,
+        mint_token=mint_token,
+        token_files=token_files,
     )
     env, env_problems = resolve_env(
         container, namespace=namespace, pod_name=deployment["metadata"]["name"], lookup=lookup
@@ -107,7 +128,8 @@ def plan_process(
     cwd = Path(_remap(str(working_dir), mounts)) if working_dir else run_dir
     if not cwd.is_dir():
         cwd = run_dir
-    return Planned(ProcessSpec(tuple(argv), full_env, cwd, log_path, init=init))
+    spec = ProcessSpec(tuple(argv), full_env, cwd, log_path, init=init)
+    return Planned(spec, token_files=tuple(token_files))
 
 
 def _init_steps(
@@ -192,11 +214,14 @@ def _write_volumes(
     problems: list[str],
     *,
     write: bool,
+    mint_token: Callable[[], str] | None,
+    token_files: list[Path],
 ) -> dict[str, str]:
     """Write each mounted volume's files (if `write`); mountPath -> local directory.
 
     Mounts at or under /skills share the workload's skills directory (skills.py), which
-    survives restarts; config.json's skills paths are rewritten to the local places.
+    survives restarts; config.json's skills paths and api_key_files are rewritten to the
+    local places. The token files of projected volumes are added to `token_files`.
     """
     volumes = {v.get("name"): v for v in pod.get("volumes") or []}
     mounts: dict[str, str] = {}
@@ -206,7 +231,12 @@ def _write_volumes(
     for mount in container.get("volumeMounts") or []:
         volume = volumes.get(mount.get("name")) or {}
         mount_path = str(mount.get("mountPath")).rstrip("/")
-        files = _volume_files(volume, objects, namespace, lookup, problems)
+        tokens = _token_paths(volume) if mint_token is not None else []
+        if tokens:
+            assert mint_token is not None
+            files: dict[str, str] | None = {path: mint_token() for path in tokens}
+        else:
+            files = _volume_files(volume, objects, namespace, lookup, problems)
         if files is None:
             continue
         kept = skills.under_skills(mount_path)
@@ -218,6 +248,7 @@ def _write_volumes(
             target = run_dir / "volumes" / str(mount.get("name"))
         sub_path = mount.get("subPath")
         mounts[mount_path] = str(target / sub_path) if sub_path else str(target)
+        token_files.extend(target / path for path in tokens)
         # the skills directory itself (an emptyDir in a pod) keeps what was fetched
         planned.append((target, files, not (kept and target == skills.local_root(run_dir))))
         config_text = files.get(skills.CONFIG_FILE, config_text)
@@ -234,9 +265,12 @@ def _write_volumes(
         target.mkdir(parents=True, exist_ok=True)
         target.chmod(0o700)
         for name, content in files.items():
-            if name == skills.CONFIG_FILE:
-                content = skills.rewrite_config(content, lambda path: _remap(path, mounts))
             path = target / name
+            if path in token_files:
+                write_token_file(path, content)
+                continue
+            if name == skills.CONFIG_FILE:
+                content = _rewrite_config(content, lambda p: _remap(p, mounts))
             path.write_text(content)
             path.chmod(0o600)
     if skills_config is not None or skill_mounts:
@@ -273,7 +307,54 @@ def _volume_files(
         if items:
             return {str(i["path"]): data[i["key"]] for i in items if i.get("key") in data}
         return dict(data)
-    return None  # hostPath, PVCs, projected tokens ...: nothing to provide locally
+    return None  # hostPath, PVCs, other projected sources ...: nothing to provide locally
+
+
+def _token_paths(volume: Mapping[str, Any]) -> list[str]:
+    """The file names of a projected volume's ServiceAccount token sources."""
+    sources = (volume.get("projected") or {}).get("sources") or []
+    found = [s["serviceAccountToken"] for s in sources if s.get("serviceAccountToken")]
+    return [str(t.get("path") or "token") for t in found]
+
+
+def write_token_file(path: Path, token: str) -> None:
+    """Replace the token file at once (temp file + rename, owner-only): a reader sees the
+    old token or the new one, never a partial file (the runtime re-reads it on change)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".token-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:  # mkstemp creates it 0600
+            f.write(token)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _rewrite_config(text: str, remap: Callable[[str], str]) -> str:
+    """config.json with skills paths (skills.py) and every model's api_key_file (the
+    gateway token file) moved to their local places."""
+    text = skills.rewrite_config(text, remap)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    changed = False
+
+    def walk(node: Any) -> None:
+        nonlocal changed
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "api_key_file" and isinstance(value, str) and remap(value) != value:
+                    node[key], changed = remap(value), True
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return json.dumps(data, indent=2) if changed else text
 
 
 def _generated_data(
