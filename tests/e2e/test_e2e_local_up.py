@@ -220,8 +220,17 @@ async def test_killed_agent_is_restarted_and_its_session_continues(up: Up) -> No
 
 
 def test_logs_and_resources_over_rest(up: Up) -> None:
-    tools_server = httpx.get(f"{up.url}/api/resources/mcpservers/default/everyday-tools").json()
-    names = {t["name"] for t in tools_server["status"]["discoveredTools"]}
+    # Discovery writes the tools a moment after the server is Ready (the fixture waits for
+    # Ready only), so this test may run first on its worker.
+    deadline = time.monotonic() + 30
+    names: set[str] = set()
+    while time.monotonic() < deadline:
+        url = f"{up.url}/api/resources/mcpservers/default/everyday-tools"
+        status = httpx.get(url).json().get("status") or {}
+        names = {t["name"] for t in status.get("discoveredTools") or []}
+        if names:
+            break
+        time.sleep(0.2)
     assert {"current_time", "calculate", "word_count"} <= names
     log = httpx.get(f"{up.url}/api/logs/mcpserver/default/everyday-tools", params={"tail": 3})
     assert log.status_code == 200 and 0 < len(log.text.splitlines()) <= 3

@@ -121,9 +121,9 @@ async def test_a_policy_denies_an_agent_tool_across_namespaces_and_the_caller_st
         for body in manifests:
             await plane.store.apply(body)
         await plane.store.apply(policy(ns="prod", **DENY_DEV))
-        # What the local supervisor gives the caller's process: its minted token, as its
-        # gateway credential and as its credential at the control plane. (Both runtimes
-        # share this process's env; the A2A call under test is the caller's.)
+        # The caller's credential as the runtime reads it (bosun up and a cluster give a
+        # rotated file; BOSUN_TOKEN is the same for the runtime), for the gateway and the
+        # control plane. Both runtimes share this process's env; the A2A call is the caller's.
         token = plane.token("caller", "dev")
         monkeypatch.setenv(contract.TOKEN_ENV, token)
         monkeypatch.setenv(contract.CONTROLPLANE_TOKEN_ENV, token)

@@ -73,7 +73,8 @@ async def test_a_routed_agent_answers_and_holds_no_provider_key(
         assert REAL_KEY not in pod and "llm-key" not in pod  # no env from the key's Secret
         assert REAL_KEY not in out.config.to_json()
 
-        # What the local supervisor does for a pod that mounts the gateway token:
+        # The agent's credential (the supervisor provides it as a rotated file; the
+        # runtime falls back to this env variable when the file is not there):
         monkeypatch.setenv(contract.TOKEN_ENV, plane.token())
         monkeypatch.delenv("BOSUN_URL", raising=False)
         app = create_app(config_dir, data_dir=tmp_path / "agent-data")

@@ -4,8 +4,9 @@ Called by `model.model_settings` for each ModelConfig an agent uses. When the
 ModelConfig (annotation `gateway.bosun.dev/route`) or the cluster-wide default
 (`TranslateOptions.model_gateway`) routes it, the agent gets the gateway's base URL and
 its own credential instead of the provider's key: a projected ServiceAccount token
-(audience `bosun`) at `TOKEN_FILE` in a cluster, and in local mode the per-agent token
-the supervisor puts in `TOKEN_ENV`. The provider's Secret is then not wired at all.
+(audience `bosun`) at `TOKEN_FILE`, which in local mode the supervisor provides as a file
+of the agent's minted token and rewrites before it expires. The provider's Secret is then
+not wired at all.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def through_gateway(
 def mount_agent_token(wiring: PodWiring) -> None:
     """The pod's projected ServiceAccount token (audience `bosun`, rotated by the kubelet)
     at TOKEN_FILE: the agent's credential at the model gateway and the control plane.
-    Local mode has no such volume: its supervisor puts a minted token in the env instead."""
+    Local mode writes that file itself (a minted token, rotated: controller/local)."""
     if any(v["name"] == contract.TOKEN_VOLUME for v in wiring.volumes):
         return
     wiring.volumes.append(
