@@ -274,6 +274,10 @@ async def _run(options: UpOptions, console: Console) -> int:
     return 0
 
 
+UP_MOCK_KEEP = 200
+"""Requests the in-process fake LLM of `bosun up --mock-llm` keeps for GET /_mock/requests."""
+
+
 async def _start_mock(
     stack: contextlib.AsyncExitStack, options: UpOptions, script: Path, data_dir: Path
 ) -> str | None:
@@ -291,7 +295,9 @@ async def _start_mock(
     mock_logger.setLevel(logging.INFO)
     mock_logger.propagate = False
     try:
-        mock = MockLLM(script, port=options.mock_llm_port)
+        # It lives in this process: its request log (whole bodies, which grow with each
+        # conversation) is kept short, or a long session grows by ~19 kB per LLM call.
+        mock = MockLLM(script, port=options.mock_llm_port, keep=UP_MOCK_KEEP)
     except MockScriptError as exc:
         raise UpError(f"--mock-llm: {exc}") from None
     await stack.enter_async_context(mock)

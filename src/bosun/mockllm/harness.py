@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from bosun.mockllm.engine import RuleBook
-from bosun.mockllm.recorder import RecordedRequest, Recorder
+from bosun.mockllm.recorder import KEEP, RecordedRequest, Recorder
 from bosun.mockllm.script import Script, ScriptLike, load_script
 
 _START_TIMEOUT = 10.0
@@ -73,12 +73,17 @@ class MockLLM:
     """
 
     def __init__(
-        self, script: ScriptLike | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        script: ScriptLike | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        keep: int = KEEP,
     ) -> None:
         from bosun.mockllm.app import MockState
 
         loaded = load_script(script) if script is not None else Script()
-        self._state = MockState(RuleBook(loaded, _watch_path(script)), Recorder())
+        self._state = MockState(RuleBook(loaded, _watch_path(script)), Recorder(keep))
         self._host, self._port = host, port
         self._server: Any = None
         self._thread: threading.Thread | None = None

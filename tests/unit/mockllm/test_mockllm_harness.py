@@ -95,3 +95,12 @@ def test_bad_json_and_bad_messages_are_400(mock_llm: MockLLMFactory) -> None:  #
     assert "`model` is required" in no_model.json()["error"]["message"]
     bad_role = httpx.post(url, json={"model": "m", "messages": [{"role": "robot"}]})
     assert "unknown message role 'robot'" in bad_role.json()["error"]["message"]
+
+
+def test_keep_bounds_the_request_log() -> None:
+    """`bosun up --mock-llm` runs the fake LLM in its own process: its log must not grow."""
+    with MockLLM([{"match": {}, "text": "hi"}], keep=3) as llm:
+        for n in range(5):
+            ask(llm, f"question {n}")
+        kept = [r.body["messages"][0]["content"] for r in llm.requests]
+    assert kept == ["question 2", "question 3", "question 4"]
