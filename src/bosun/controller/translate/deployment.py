@@ -5,6 +5,7 @@ Called by `agent.translate_agent`, `team.translate_team` and `mcpserver.translat
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from bosun.api.agent import ByoDeploymentSpec, DeclarativeDeploymentSpec, SharedDeploymentSpec
@@ -22,6 +23,20 @@ AGENT_RESOURCES: Obj = {
     # No CPU limit: throttling an agent that waits on an LLM only adds latency.
     "limits": {"memory": "1Gi"},
 }
+
+# Pod Security Standards "restricted", for pods that run Bosun's own images (non-root user
+# 10001): they start in a namespace that enforces it. A user who sets either security
+# context takes both over (ours could contradict theirs, e.g. runAsNonRoot and uid 0).
+# No readOnlyRootFilesystem: the runtime keeps its task journal and skills on local disk.
+RESTRICTED_POD: Obj = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER: Obj = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+
+
+def restrict(pod_spec: Obj, containers: list[Obj]) -> None:
+    """The restricted security contexts on a pod of Bosun's image and its containers."""
+    pod_spec.setdefault("securityContext", copy.deepcopy(RESTRICTED_POD))
+    for container in containers:  # copies: shared dicts would be YAML anchors in output
+        container.setdefault("securityContext", copy.deepcopy(RESTRICTED_CONTAINER))
 
 
 def runtime_env(
@@ -188,6 +203,8 @@ def agent_deployment(
             for c in wiring.init_containers
         ]
     pod_spec.update(pod_spec_extras(spec, default_pull_secrets))
+    if not (spec and (spec.security_context or spec.pod_security_context)):
+        restrict(pod_spec, [container, *pod_spec.get("initContainers", [])])
     return deployment(
         name,
         namespace,

@@ -10,7 +10,13 @@ must contain the `bosun` command.
 from __future__ import annotations
 
 from bosun.api.mcpserver import MCPServer, MCPServerDeployment
-from bosun.controller.translate.deployment import deployment, merge_env, otel_env, pull_secrets
+from bosun.controller.translate.deployment import (
+    deployment,
+    merge_env,
+    otel_env,
+    pull_secrets,
+    restrict,
+)
 from bosun.controller.translate.errors import Errors
 from bosun.controller.translate.hashing import config_hash
 from bosun.controller.translate.interface import MCPServerOutput, References, TranslateOptions
@@ -158,6 +164,9 @@ def translate_mcpserver(
     pod_spec: Obj = {"serviceAccountName": sa_name, **pull_secrets([], options.image_pull_secrets)}
     if d.volumes:
         pod_spec["volumes"] = list(d.volumes)
+    container = _container(server, options)
+    if spec.transport_type == "stdio" and not d.image and not d.security_context:
+        restrict(pod_spec, [container])  # the runner image, whose user is not root
     objects.append(
         deployment(
             server.name,
@@ -166,7 +175,7 @@ def translate_mcpserver(
             sel,
             owner,
             replicas=d.replicas if d.replicas is not None else 1,
-            container=_container(server, options),
+            container=container,
             pod_spec=pod_spec,
             pod_annotations={CONFIG_HASH_ANNOTATION: digest},
         )
