@@ -9,8 +9,9 @@ the limit and its setting:
   a chunked body passes the limit (nothing beyond it is read);
 - on the A2A proxy and `/mcp`: a JSON-RPC batch of more than `max_batch` messages, or
   more than `max_parts` message parts in one request → 413;
-- more than `max_streams_per_client` SSE streams open through the proxy at once for one
-  caller (its bearer token, else X-Bosun-User, else its address) → 429.
+- more than `max_streams_per_client` SSE streams open through the proxy, or `/mcp` tool
+  calls in flight, at once for one caller (its bearer token, else X-Bosun-User, else its
+  address) → 429.
 
 Cost on the hot path: a header scan, and for proxy/`/mcp` POSTs one buffered read of a
 body the route reads anyway plus a `bytes.count`; the JSON is parsed here only when the
@@ -118,11 +119,13 @@ class RequestLimits:
             await self._refuse(413, "too_many_parts", problem, scope, receive, send)
             return
         replay = _replay(body, receive)
-        if not proxied:
-            await self.app(scope, replay, send)
-            return
-        if not any(m in body for m in _STREAM_MARKERS):
-            await self._inner(scope, body, replay, send)
+        # Streams held open: proxied streaming calls, and /mcp tool calls (invoke_agent
+        # waits for the whole turn, sending progress all along).
+        streaming = any(m in body for m in _STREAM_MARKERS) if proxied else b"tools/call" in body
+        if not streaming:
+            await (
+                self._inner(scope, body, replay, send) if proxied else self.app(scope, replay, send)
+            )
             return
         key = _caller_key(caller, scope)
         if self.streams[key] >= limits.max_streams_per_client:
@@ -133,7 +136,10 @@ class RequestLimits:
             return
         self.streams[key] += 1
         try:
-            await self._inner(scope, body, replay, send)
+            if proxied:
+                await self._inner(scope, body, replay, send)
+            else:
+                await self.app(scope, replay, send)
         finally:
             self.streams[key] -= 1
             if self.streams[key] <= 0:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -116,6 +116,7 @@ class _Progress:
         self.artifacts: dict[str, str] = {}  # artifactId -> text so far
         self.texts: list[str] = []  # text of a plain Message answer
         self.status_message: dict[str, Any] | None = None
+        self.size = 0  # bytes of answer text held so far
 
     def add(self, event: dict[str, Any]) -> str | None:
         """Take one StreamResponse (JSON); return a progress line for the caller, if any."""
@@ -128,7 +129,9 @@ class _Progress:
         status = task.get("status") or update.get("status")
         if message:
             self.context_id = message.get("contextId") or self.context_id
-            self.texts += _text_of(message.get("parts") or [])
+            texts = _text_of(message.get("parts") or [])
+            self.size += sum(len(t.encode()) for t in texts)
+            self.texts += texts
             self.state = self.state or "TASK_STATE_COMPLETED"
             return None
         if artifact_update:
@@ -137,6 +140,7 @@ class _Progress:
             text = "".join(_text_of(artifact.get("parts") or []))
             first = key not in self.artifacts
             previous = self.artifacts.get(key, "") if artifact_update.get("append") else ""
+            self.size += len(text.encode())
             self.artifacts[key] = previous + text
             return "writing the answer" if first else None
         if isinstance(status, dict):
@@ -337,14 +341,26 @@ class McpBridge:
         progress = _Progress()
         recorder = Recorder(context, user, target, tap=tap)
         step = 0
+        limit = context.settings.max_agent_answer_bytes
         try:
             client = await self._client(context, user, target)
-            async for event in self._stream(client, user, message):
-                await recorder.result(event)
-                line = progress.add(event)
-                if line:
-                    step += 1
-                    await ctx.report_progress(step, None, line)
+            async with contextlib.aclosing(self._stream(client, user, message)) as events:
+                async for event in events:
+                    await recorder.result(event)
+                    line = progress.add(event)
+                    if progress.size > limit:  # closing the stream cancels the agent's task
+                        raise _TooLarge(
+                            f"the answer of agent {agent} passed {limit} bytes "
+                            "(BOSUN_MAX_AGENT_ANSWER_BYTES): it was stopped and its task "
+                            f"cancelled (session_id={progress.context_id!r}, "
+                            f"task_id={progress.task_id!r})"
+                        )
+                    if line:
+                        step += 1
+                        await ctx.report_progress(step, None, line)
+        except _TooLarge as exc:
+            tap.finish("error", "answer too large")
+            raise ToolError(str(exc)) from None
         except _Unreachable as exc:
             tap.finish("error", str(exc))
             raise ToolError(f"the agent {agent} could not be reached: {exc}") from None
@@ -405,7 +421,7 @@ class McpBridge:
 
     async def _stream(
         self, client: Any, user: User, message: dict[str, Any]
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any]]:
         from a2a.client import ClientCallContext
         from a2a.types import SendMessageRequest
 
@@ -425,6 +441,10 @@ class McpBridge:
             if task_id:
                 await _cancel(client, task_id, call)
             raise
+
+
+class _TooLarge(Exception):
+    """The agent's answer passed max_agent_answer_bytes: /mcp holds it whole, so it stops."""
 
 
 @contextlib.contextmanager

@@ -81,8 +81,10 @@ class Settings(BaseSettings):
     max_agent_answer_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=1024,
-        description="Largest non-streamed answer the A2A proxy reads from an agent "
-        "(else 502); streams pass through without a limit.",
+        description="Largest answer the control plane holds from an agent: a non-streamed "
+        "answer through the A2A proxy (else 502) and the answer text /mcp invoke_agent "
+        "collects (else a tool error, the task cancelled); streams through the proxy pass "
+        "through without a limit.",
     )
     sync_resources: bool = Field(
         default=True,
