@@ -10,9 +10,12 @@ Given to the a2a-sdk request handler by `bosun.runtime.service`:
   the task store first saves the task (`task_saved`). What authenticates the deliveries
   (`token`, `authentication.credentials`) is never stored in clear: `ConfigSealer` takes
   it out of the stored JSON and keeps it Fernet-encrypted in `bosunSealed`, under the key
-  in BOSUN_PUSH_KEY or else a key file in the agent's data dir (`push-configs.key`, mode
-  0600, made on first use). A config whose sealed part cannot be opened (the key changed)
-  is dropped when read back, and logged.
+  in BOSUN_PUSH_KEY, else the one the control plane derives for this agent when it
+  stores through one (`push_key`: a replaced pod gets the same key), else a key file in
+  the agent's data dir (`push-configs.key`, mode 0600, made on first use). While the
+  control plane does not answer, nothing is sealed or opened (retried later, logged). A
+  config whose sealed part cannot be opened (the key changed) is dropped when read back,
+  and logged.
 - `WebhookSender` (an a2a-sdk PushNotificationSender) POSTs each task update (the A2A
   StreamResponse JSON: `{"statusUpdate": ...}`, `{"task": ...}`, `{"artifactUpdate": ...}`;
   streamed answer chunks are left out, the last chunk is sent) to every config of the
@@ -21,22 +24,21 @@ Given to the a2a-sdk request handler by `bosun.runtime.service`:
   `X-A2A-Notification-Token`, and `authentication` (`scheme` + `credentials`) as
   `Authorization: <scheme> <credentials>`. Transport errors, 408, 429 and 5xx are retried
   with backoff (RETRY_DELAYS); other answers are final.
-- `validate_url` refuses webhook URLs that are not http(s) or that resolve to loopback,
-  link-local, private, shared or reserved addresses (cloud metadata, cluster services),
-  at registration and again before each delivery. BOSUN_PUSH_ALLOWED_NETWORKS (comma-
-  separated CIDRs, e.g. `127.0.0.1/32,10.0.0.0/8`) allows such addresses on purpose.
+- `validate_url` (`push_address`) refuses webhook URLs that are not http(s) or that
+  resolve to loopback, link-local, private, shared or reserved addresses (cloud metadata,
+  cluster services), at registration and again before each delivery attempt, which then
+  connects to the checked address (no second DNS lookup: no rebinding).
+  BOSUN_PUSH_ALLOWED_NETWORKS (comma-separated CIDRs, e.g. `127.0.0.1/32,10.0.0.0/8`)
+  allows such addresses on purpose.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 import os
-import socket
-import urllib.parse
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -47,16 +49,21 @@ from a2a.server.tasks import PushNotificationConfigStore, PushNotificationSender
 from a2a.server.tasks.push_notification_config_store import normalize_push_notification_config
 from a2a.server.tasks.push_notification_sender import PushNotificationEvent
 from a2a.types import Task, TaskArtifactUpdateEvent, TaskPushNotificationConfig
+from a2a.utils.errors import InternalError
 from a2a.utils.proto_utils import to_stream_response
 from google.protobuf import json_format
 
+from bosun.runtime.push_address import ALLOWED_NETWORKS_ENV, Resolver, check
+from bosun.runtime.push_key import KeySource, NotOffered, PushKeyError, control_plane_source
 from bosun.runtime.sessions import Sessions
 from bosun.runtime.store import StoreError, default_data_dir
 
 log = logging.getLogger("bosun.runtime.push")
 
+__all__ = ["ALLOWED_NETWORKS_ENV", "ConfigSealer", "PushConfigStore", "WebhookSender",
+           "validate_url"]  # fmt: skip
+
 EVENT_KIND = "push_configs"
-ALLOWED_NETWORKS_ENV = "BOSUN_PUSH_ALLOWED_NETWORKS"
 RETRY_DELAYS = (0.5, 2.0, 8.0)
 """Seconds before each retry of a failed delivery (then it is given up, and logged)."""
 DELIVERY_TIMEOUT = 10.0
@@ -67,47 +74,9 @@ SEALED = "bosunSealed"
 _RETRIED_STATUS = {408, 429}
 
 
-def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    raw = os.environ.get(ALLOWED_NETWORKS_ENV, "")
-    networks = []
-    for item in (part.strip() for part in raw.split(",")):
-        if item:
-            try:
-                networks.append(ipaddress.ip_network(item, strict=False))
-            except ValueError:
-                log.warning("%s: %r is not a network; ignored", ALLOWED_NETWORKS_ENV, item)
-    return networks
-
-
-def _blocked(address: str, allowed: list[Any]) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    mapped = getattr(ip, "ipv4_mapped", None)
-    ip = mapped or ip
-    if any(ip in network for network in allowed):
-        return False
-    return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified
-
-
-async def validate_url(url: str) -> bool:
+async def validate_url(url: str, resolve: Resolver | None = None) -> bool:
     """Whether a webhook URL may be called (see the module docstring)."""
-    try:
-        parsed = urllib.parse.urlsplit(url)
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    except ValueError:
-        return False
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return False
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            parsed.hostname, port, type=socket.SOCK_STREAM
-        )
-    except OSError:
-        return False  # unresolvable: fail closed
-    allowed = allowed_networks()
-    try:
-        return bool(infos) and not any(_blocked(str(i[4][0]), allowed) for i in infos)
-    except ValueError:
-        return False
+    return await check(url, resolve) is not None
 
 
 def _config_json(config: TaskPushNotificationConfig) -> dict[str, Any]:
@@ -116,18 +85,50 @@ def _config_json(config: TaskPushNotificationConfig) -> dict[str, Any]:
 
 
 class ConfigSealer:
-    """Keeps a config's token and credentials out of what is stored (module docstring)."""
+    """Keeps a config's token and credentials out of what is stored (module docstring).
 
-    def __init__(self, key_dir: Path) -> None:
+    The key: BOSUN_PUSH_KEY; else, with `remote` (the control plane, `push_key`), the
+    key it derives for this agent, fetched by `prepare` (a key file left in the data dir
+    by an older agent still opens what it sealed); else the key file in `key_dir`.
+    """
+
+    def __init__(self, key_dir: Path, *, remote: KeySource | None = None) -> None:
         self.key_dir = key_dir
+        self.remote = remote
         self._fernet: Any = None
+
+    async def prepare(self) -> bool:
+        """Make the key ready; False (logged) when the control plane did not give it yet:
+        nothing is sealed or opened then, and the next call asks again."""
+        if self._fernet is not None or self.remote is None or os.environ.get(KEY_ENV):
+            return True
+        from cryptography.fernet import Fernet, MultiFernet
+
+        try:
+            key = await self.remote()
+        except NotOffered as exc:
+            log.warning("push configs: %s; sealed with %s instead", exc, KEY_FILE)
+            self.remote = None
+            return True
+        except PushKeyError as exc:
+            log.error("push configs: no sealing key yet (%s); will ask again", exc)
+            return False
+        boxes = [Fernet(key)]
+        old = self.key_dir / KEY_FILE
+        with contextlib.suppress(OSError, ValueError):
+            if old.exists():
+                boxes.append(Fernet(old.read_bytes().strip()))
+        self._fernet = MultiFernet(boxes)
+        return True
 
     def _box(self) -> Any:
         if self._fernet is None:
             from cryptography.fernet import Fernet  # not on the start path of `bosun agent`
 
-            key = os.environ.get(KEY_ENV, "").strip().encode() or self._key_file()
-            self._fernet = Fernet(key)
+            env = os.environ.get(KEY_ENV, "").strip().encode()
+            if not env and self.remote is not None:
+                raise OSError("the push key was not fetched from the control plane")
+            self._fernet = Fernet(env or self._key_file())
         return self._fernet
 
     def _key_file(self) -> bytes:
@@ -202,13 +203,17 @@ class PushConfigStore(PushNotificationConfigStore):
         sealer: ConfigSealer | None = None,
     ) -> None:
         self.sessions = sessions
-        self.sealer = sealer or ConfigSealer(_key_dir(sessions))
+        self.sealer = sealer or ConfigSealer(
+            _key_dir(sessions), remote=control_plane_source(sessions.agent)
+        )
         self._context_of = context_of  # task id -> its contextId, from the task store
         self._restored = restored  # was the task read back from the store (an older process)?
         self._configs: dict[str, dict[str, TaskPushNotificationConfig]] = {}
         self._unsaved: set[str] = set()  # tasks whose configs wait for the task to be stored
 
-    async def _load(self, task_id: str) -> dict[str, TaskPushNotificationConfig]:
+    async def _load(
+        self, task_id: str, *, changing: bool = False
+    ) -> dict[str, TaskPushNotificationConfig]:
         known = self._configs.get(task_id)
         if known is not None:
             return known
@@ -220,6 +225,14 @@ class PushConfigStore(PushNotificationConfigStore):
             except StoreError as exc:
                 log.error("task %s: push configs not read: %s", task_id, exc)
                 return found  # not cached: read again next time
+            stored = any(
+                e.get("kind") == EVENT_KIND and e.get("task_id") == task_id for e in events
+            )
+            if stored and not await self.sealer.prepare():
+                log.error("task %s: stored push configs not opened yet (no key)", task_id)
+                if changing:  # writing without them would replace them
+                    raise InternalError("the task's push configs cannot be opened now; retry")
+                return found  # not cached: opened next time, once the key is there
             for event in events:
                 if event.get("kind") == EVENT_KIND and event.get("task_id") == task_id:
                     found = {}
@@ -228,7 +241,8 @@ class PushConfigStore(PushNotificationConfigStore):
                         if config is None:
                             log.error(
                                 "task %s: a push config is dropped: it was sealed with "
-                                "another key (%s or %s changed)",
+                                "another key (%s, the control plane's secret key or %s "
+                                "changed)",
                                 task_id, KEY_ENV, KEY_FILE,
                             )  # fmt: skip
                             continue
@@ -240,6 +254,10 @@ class PushConfigStore(PushNotificationConfigStore):
         context = context_id or await self._context_of(task_id)
         if not context:
             self._unsaved.add(task_id)  # the first message's config: the task is not stored yet
+            return
+        if not await self.sealer.prepare():  # logged; kept in memory, written at next save
+            log.error("task %s: push configs not persisted yet (no sealing key)", task_id)
+            self._unsaved.add(task_id)
             return
         configs = [self.sealer.seal(c) for c in self._configs.get(task_id, {}).values()]
         event = {"kind": EVENT_KIND, "task_id": task_id, "configs": configs}
@@ -263,7 +281,7 @@ class PushConfigStore(PushNotificationConfigStore):
         context: ServerCallContext,
     ) -> TaskPushNotificationConfig:
         config = normalize_push_notification_config(task_id, notification_config)
-        configs = await self._load(task_id)
+        configs = await self._load(task_id, changing=True)
         configs[config.id] = config
         await self._save(task_id)
         return config
@@ -279,7 +297,7 @@ class PushConfigStore(PushNotificationConfigStore):
     async def delete_info(
         self, task_id: str, context: ServerCallContext, config_id: str | None = None
     ) -> None:
-        configs = await self._load(task_id)
+        configs = await self._load(task_id, changing=True)
         if config_id is None:
             configs.clear()
         else:
@@ -304,9 +322,11 @@ class WebhookSender(PushNotificationSender):
         *,
         http: httpx.AsyncClient | None = None,
         retry_delays: tuple[float, ...] | None = None,
+        resolve: Resolver | None = None,
     ) -> None:
         self.store = store
         self._http = http
+        self.resolve = resolve  # None: the system's resolver (push_address)
         self.retry_delays = RETRY_DELAYS if retry_delays is None else retry_delays
         self._queues: dict[
             str, asyncio.Queue[tuple[TaskPushNotificationConfig, dict[str, Any]]]
@@ -348,23 +368,31 @@ class WebhookSender(PushNotificationSender):
             self._workers.pop(task_id, None)
 
     async def deliver(self, config: TaskPushNotificationConfig, body: dict[str, Any]) -> bool:
-        """POST one update to one webhook, retrying transient failures; True if delivered."""
-        if not await validate_url(config.url):
-            log.warning(
-                "task %s: webhook %s refused (address not allowed)", config.task_id, config.url
-            )
-            return False
+        """POST one update to one webhook, retrying transient failures; True if delivered.
+
+        Each attempt resolves and checks the host again and connects to the address it
+        checked (push_address), so a DNS answer that changes in between is never used."""
         headers = {"Content-Type": "application/json"}
         if config.token:
             headers[TOKEN_HEADER] = config.token
         if config.HasField("authentication") and config.authentication.credentials:
             scheme = config.authentication.scheme or "Bearer"
             headers["Authorization"] = f"{scheme} {config.authentication.credentials}"
+        why = ""
         for attempt in range(len(self.retry_delays) + 1):
             if attempt:
                 await asyncio.sleep(self.retry_delays[attempt - 1])
+            checked = await check(config.url, self.resolve)
+            if checked is None:
+                log.warning(
+                    "task %s: webhook %s refused (address not allowed)", config.task_id, config.url
+                )
+                return False
+            url, host, extensions = checked.pinned()
             try:
-                response = await self._client().post(config.url, json=body, headers=headers)
+                response = await self._client().post(
+                    url, json=body, headers={**headers, **host}, extensions=extensions
+                )
             except httpx.HTTPError as exc:
                 why = type(exc).__name__
             else:

@@ -13,6 +13,7 @@ from bosun.server.routes import (
     me,
     memories,
     modelconfigs,
+    push_key,
     resources,
     sessions,
     tasks,
@@ -34,4 +35,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     memories.router,
     files.router,
+    push_key.router,
 )
