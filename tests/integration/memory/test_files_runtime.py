@@ -1,6 +1,7 @@
-"""Files in a turn: a user's image reaches the OpenAI and Anthropic request bodies in each
-API's shape (and again from the session's history), a text file is inlined, and an image a
-tool returns comes back as an A2A artifact with its bytes (no control plane here)."""
+"""Files in a turn: a user's image or PDF (bytes or a URL) reaches the OpenAI and Anthropic
+request bodies in each API's shape (and again from the session's history), a text file is
+inlined, another file named, and an image a tool returns comes back as an A2A artifact
+with its bytes (no control plane here)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,37 @@ async def test_a_tool_image_comes_back_as_an_artifact(
     assert part.raw == PNG and part.media_type == "image/png" and part.filename == "file-1.png"
     result = exchange.data("tool_result")[0]["result"]
     assert result[1] == {"type": "file", "name": "file-1.png", "mediaType": "image/png", "size": 70}
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def test_pdfs_and_file_urls_reach_the_model_in_its_shape(
+    llm: MockLLM, start_agent: Any, connect: Any
+) -> None:
+    model = {"type": "anthropic", "model": "claude-test", "base_url": llm.anthropic_base_url}
+    agent = await start_agent(base_config(llm, model=model), name="anthropic-pdf")
+    conv = await connect(agent.url)
+    llm.clear_requests()
+    pdf = Part(raw=PDF, filename="report.pdf", media_type="application/pdf")
+    linked = Part(url="https://example.com/spec.pdf", media_type="application/pdf")
+    await send_parts(conv, [Part(text="Summarise"), pdf, linked])
+    content = llm.llm_requests()[-1].body["messages"][-1]["content"]
+    documents = [c["source"] for c in content if c["type"] == "document"]
+    assert documents[0] == {
+        "type": "base64", "media_type": "application/pdf", "data": base64.b64encode(PDF).decode()
+    }  # fmt: skip
+    assert documents[1] == {"type": "url", "url": "https://example.com/spec.pdf"}
+    texts = "\n".join(c["text"] for c in content if c["type"] == "text")
+    assert f"[file report.pdf (application/pdf, {len(PDF)} bytes)]" in texts
+
+    openai = await start_agent(base_config(llm), name="openai-urls")
+    conv = await connect(openai.url)
+    image = Part(url="https://example.com/diagram.png", media_type="image/png")
+    other = Part(url="https://example.com/data.csv", media_type="text/csv")
+    await send_parts(conv, [Part(text="Look"), image, other])
+    user = llm.llm_requests()[-1].body["messages"][-1]["content"]
+    urls = [c["image_url"]["url"] for c in user if c["type"] == "image_url"]
+    assert urls == ["https://example.com/diagram.png"]  # passed as a link, not downloaded
+    texts = "\n".join(c["text"] for c in user if c["type"] == "text")
+    assert "[file https://example.com/data.csv (text/csv) at https://example.com/data.csv]" in texts
