@@ -90,6 +90,11 @@ app.kubernetes.io/component: controlplane
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]
+# An Agent's pods are listed (never watched or changed) while its Deployment has
+# unavailable replicas, for a failed init container's message (controller/kube/pods.py).
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list]
 {{- end -}}
 
 {{- define "bosun.toolServerSelectorLabels" -}}

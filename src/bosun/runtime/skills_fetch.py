@@ -5,7 +5,11 @@ translator adds, same image; local mode runs it before the agent, as a pod would
 every `skills.git` and `skills.oci` source of config.json into `skills.directory/<name>`.
 It tries every source and exits 1 if one failed, with one stderr line per failure naming
 the Agent's field (`spec.skills.gitRefs[i]`, `spec.skills.refs[i]`: the translator keeps
-their order, and an invalid entry stops translation) and why.
+their order, and an invalid entry stops translation) and why. The same lines, joined into
+one, are written to the container's termination message (`TERMINATION_LOG`, Kubernetes'
+terminationMessagePath; `$BOSUN_TERMINATION_MESSAGE_PATH` instead when set), so the
+operator can put the failing field in the Agent's Ready condition (controller/kube/pods.py)
+without reading logs. Outside a pod (no such file, no variable) nothing is written.
 The `git` command does the git fetching (a shallow fetch of the ref: branch, tag or
 commit), with the token of `skills.git_token_env` sent as HTTP basic auth
 (`x-access-token:<token>`, which GitHub and GitLab accept) and never written to disk or
@@ -41,6 +45,9 @@ from bosun.runtime.skills_oci import OciError, fetch_oci
 log = logging.getLogger("bosun.runtime")
 
 GIT_TIMEOUT = 120
+TERMINATION_LOG = "/dev/termination-log"  # the kubelet mounts it in every container
+TERMINATION_PATH_ENV = "BOSUN_TERMINATION_MESSAGE_PATH"
+MAX_TERMINATION_MESSAGE = 4096  # bytes the kubelet keeps of a termination message
 
 
 class FetchError(RuntimeError):
@@ -199,6 +206,22 @@ def ensure_fetched(settings: SkillsSettings, *, data_dir: Path | None = None) ->
     return sorted(set(extra), key=extra.index)
 
 
+def write_termination_message(lines: list[str]) -> None:
+    """Leave `lines` as one line (capped at what the kubelet keeps) where Kubernetes reads
+    the container's termination message; nothing outside a pod, errors ignored."""
+    override = os.environ.get(TERMINATION_PATH_ENV)
+    path = Path(override) if override else Path(TERMINATION_LOG)
+    if not override and not path.exists():
+        return  # not in a container (local mode, by hand): never create files in /dev
+    message = "; ".join(" ".join(line.split()) for line in lines).encode()
+    if len(message) > MAX_TERMINATION_MESSAGE:
+        message = message[: MAX_TERMINATION_MESSAGE - 3].decode(errors="ignore").encode() + b"..."
+    try:
+        path.write_bytes(message)
+    except OSError as exc:
+        log.debug("skills-fetch: cannot write the termination message to %s: %s", path, exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fetch an agent's git and OCI skill sources.")
     parser.add_argument("--config", type=Path, required=True, help="The config.json directory.")
@@ -207,15 +230,17 @@ def main(argv: list[str] | None = None) -> int:
     if config.skills is None:
         return 0
     directory = Path(config.skills.directory)
-    failed = 0
+    failed: list[str] = []
     for source in sources(config.skills):
         try:
             path = fetch_into(source, directory)
         except (OSError, FetchError) as exc:
-            print(f"skills-fetch: {source.field}: {exc}", file=sys.stderr)
-            failed += 1
+            failed.append(f"{source.field}: {exc}")
+            print(f"skills-fetch: {failed[-1]}", file=sys.stderr)
             continue
         print(f"skills-fetch: {source.field} {source.label} -> {path}")
+    if failed:
+        write_termination_message(failed)
     return 1 if failed else 0
 
 

@@ -9,6 +9,10 @@ Ready comes from the agent's Deployment (available replicas of its current gener
 as the apply just answered it when it was applied, else from the cache. A new Agent whose
 references are not cached yet (applied in the same batch as its ModelConfig) waits for
 them once, up to DEFER seconds, before it is reported: one status write, no Warning.
+While the Deployment reports unavailable replicas, its pods are read (pods.py): an init
+container that failed (the skills fetch: `spec.skills.gitRefs[0]: …`) makes Ready False
+with reason InitFailed and its termination message, and the Agent is looked at again
+every `pod_check_interval` seconds until the replicas are available.
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ from bosun.controller.kube.client import KubeError
 from bosun.controller.kube.context import Controller, ObjKey
 from bosun.controller.kube.gather import gather
 from bosun.controller.kube.owned import apply_owned, deployment_state
+from bosun.controller.kube.pods import find_init_failure
 from bosun.controller.kube.sink import AgentRecord
 from bosun.controller.kube.status import (
     ACCEPTED,
+    INIT_FAILED,
+    READY,
     Cond,
     build_status,
     ready_condition,
@@ -115,6 +122,12 @@ async def reconcile_agent(ctl: Controller, namespace: str, name: str) -> None:
     deploy_name = _deployment_name(output, name)
     deployment = deployment_state(ctl, namespace, deploy_name, answers)
     ready = ready_condition(namespace, deploy_name, deployment)
+    if deployment is not None and deployment.unavailable > 0 and not ready.status:
+        failure = await find_init_failure(ctl.client, deployment)
+        if failure is not None:
+            ready = Cond(READY, False, INIT_FAILED, failure)
+        # An init container failing (again) changes no Deployment status: look again.
+        ctl.reconciles.add(key, ctl.settings.pod_check_interval)
     status = build_status(body.get("status"), [accepted, ready], generation)
     await ctl.write_status(body, status)
     await _sink(ctl, body, output, accepted)

@@ -48,6 +48,7 @@ RESOURCES: dict[tuple[str, str], tuple[str, bool]] = {
     ("v1", "ServiceAccount"): ("serviceaccounts", True),
     ("v1", "Namespace"): ("namespaces", False),
     ("v1", "Event"): ("events", True),  # created and patched only (events.py)
+    ("v1", "Pod"): ("pods", True),  # listed only, for init failures (pods.py)
     ("apps/v1", "Deployment"): ("deployments", True),
     ("rbac.authorization.k8s.io/v1", "Role"): ("roles", True),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rolebindings", True),

@@ -10,7 +10,9 @@ Which transitions post an Event (`transitions`, pure):
 - a condition that was False becomes True: Normal, the condition's reason (Reconciled,
   Accepted, ToolsDiscovered, DeploymentReady);
 - Ready is about a Deployment, which starts out not ready: it warns only when it was True
-  and is lost (not while a new revision rolls out), and every False -> True is Normal.
+  and is lost (not while a new revision rolls out), and every False -> True is Normal;
+  except Ready False with reason InitFailed (an init container failed, e.g. a skill
+  source that cannot be fetched), which warns like any other failure.
 A steady state posts nothing: a status write is skipped when nothing changed, and a
 failing object whose condition keeps its reason and message has no transition.
 
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bosun.controller.kube.client import KubeClient, KubeError, NotFound
-from bosun.controller.kube.status import READY, ROLLING_OUT
+from bosun.controller.kube.status import INIT_FAILED, READY, ROLLING_OUT
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ def transitions(
         reason = str(cond.get("reason") or type_)
         message = str(cond.get("message") or "")
         if status == "False":
-            if type_ == READY:
+            if type_ == READY and reason != INIT_FAILED:
                 if old_status == "True" and not _rolling_out(cond):
                     out.append(EventSpec(WARNING, reason, message))
                 continue

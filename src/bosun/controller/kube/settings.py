@@ -42,6 +42,9 @@ class ControllerSettings:
     retry_backoff: float = 0.5
     """First retry delay after a failed reconcile; doubles up to `max_retry_backoff`."""
     max_retry_backoff: float = 60.0
+    pod_check_interval: float = 15.0
+    """Seconds between two looks at the pods of an Agent whose Deployment has unavailable
+    replicas (a failing init container changes no Deployment status; agent.py, pods.py)."""
 
     leader_election: bool = True
     """Two replicas are safe: only the holder of the Lease reconciles."""

@@ -6,7 +6,8 @@
 - conditions of other types (written by someone else) are kept.
 
 Used by every handler module; `Ready` comes from the Deployment summary that the index
-keeps for each Deployment owned by an Agent or MCPServer.
+keeps for each Deployment owned by an Agent or MCPServer (for an Agent whose pods' init
+container failed, agent.py replaces it with reason InitFailed, pods.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ Obj = dict[str, Any]
 
 ACCEPTED = "Accepted"
 READY = "Ready"
+INIT_FAILED = "InitFailed"  # Ready's reason when an init container failed (pods.py)
 ROLLING_OUT = "is rolling out"  # in Ready's message while a new revision rolls out (events.py)
 
 
@@ -109,6 +111,8 @@ class DeploymentState:
     available: int
     ready: int
     updated: int
+    unavailable: int = 0  # status.unavailableReplicas: pods exist and are not available
+    selector: tuple[tuple[str, str], ...] = ()  # spec.selector.matchLabels (its pods)
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> DeploymentState:
@@ -125,6 +129,13 @@ class DeploymentState:
             available=int(status.get("availableReplicas") or 0),
             ready=int(status.get("readyReplicas") or 0),
             updated=int(status.get("updatedReplicas") or 0),
+            unavailable=int(status.get("unavailableReplicas") or 0),
+            selector=tuple(
+                sorted(
+                    (str(k), str(v))
+                    for k, v in ((spec.get("selector") or {}).get("matchLabels") or {}).items()
+                )
+            ),
         )
 
 

@@ -7,8 +7,11 @@ Called by `build_config`. Sources:
   `spec.skills.configMapRefs[i].name` (the Agent is not Accepted).
 - `gitRefs[i]`: fetched before the agent starts by an init container running the same
   image (`python -m bosun.runtime.skills_fetch`, git over HTTPS or SSH, the token from
-  `gitAuthSecretRef`'s `token` key) into an emptyDir at /skills/<name>. A URL that is not
-  https://, http://, ssh:// or git@host:path is an error naming `spec.skills.gitRefs[i].url`.
+  `gitAuthSecretRef`'s `token` key) into an emptyDir at /skills/<name>. A failed fetch
+  leaves `spec.skills.gitRefs[i]: why` as the container's termination message
+  (terminationMessagePolicy FallbackToLogsOnError), which the operator puts in Ready.
+  A URL that is not https://, http://, ssh:// or git@host:path is an error naming
+  `spec.skills.gitRefs[i].url`.
 - `refs[i]` (OCI images or artifacts, kagent): pulled by the same init container (the OCI
   distribution API, anonymous, no container runtime) into /skills/<the repository's last
   path segment>; `insecureSkipVerify` lets it skip TLS verification and use plain HTTP. A
@@ -126,6 +129,10 @@ def build_skills(
                 "args": ["--config", "/config"],
                 "env": env,
                 "volumeMounts": [{"name": SKILLS_VOLUME, "mountPath": SKILLS_DIR}],
+                # skills_fetch writes the failing fields to /dev/termination-log, where
+                # the operator reads them for the Agent's Ready condition (kube/pods.py);
+                # should it die before that, the log's tail is the message instead.
+                "terminationMessagePolicy": "FallbackToLogsOnError",
             }
         )
     wiring.mounts.extend(cm_mounts)
