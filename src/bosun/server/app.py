@@ -29,7 +29,7 @@ from bosun import __version__
 from bosun.api.store import ResourceStore
 from bosun.gateway import routes as gateway_routes
 from bosun.security.hosts import HostPolicy
-from bosun.server import a2a_proxy, governance, memory_prune
+from bosun.server import a2a_proxy, governance, retention
 from bosun.server.audit import Auditor
 from bosun.server.auth import build_auth
 from bosun.server.auth.serviceaccount import ReviewFn
@@ -188,7 +188,7 @@ def create_app(
             _start_tracing(stack)
             app.state.ctx = ctx
             await stack.enter_async_context(mcp.running(ctx))
-            await stack.enter_async_context(memory_prune.running(ctx))  # TTL (memory_prune.py)
+            await stack.enter_async_context(retention.running(ctx))  # pruning (retention.py)
             # governance: the model gateway and Policy enforcement (governance.py)
             await stack.enter_async_context(governance.start_gateway(app, ctx, token_review))
             if settings.sync_resources:

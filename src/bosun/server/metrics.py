@@ -8,6 +8,7 @@ gateway record some of them too); this module is the server's side:
 - `proxy_call`: one A2A call through the proxy or /mcp (agent, JSON-RPC method, outcome)
   and its time to first byte;
 - `approval`: one decision on a paused call (from the user's message, see audit_tap.py);
+- `retention_deleted`: rows a retention pass deleted, by table (retention.py);
 - `metrics_route`: GET /metrics (Prometheus text; no authentication, like a kubelet's).
 
 Cost per request: the middleware wraps `send` once and looks up a pre-bound label child
@@ -20,6 +21,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +37,11 @@ KNOWN_RPC = frozenset({
     "tasks/cancel", "tasks/resubscribe", "tasks/list", "agent/getAuthenticatedExtendedCard",
 })  # fmt: skip
 _STATUS = {code: str(code) for code in range(100, 600)}
+
+# Only the server deletes rows, so this one is declared here rather than in telemetry.
+RETENTION_DELETED = Counter(
+    "bosun_retention_deleted", "Rows deleted by retention passes, by table", ["table"]
+)
 
 
 def rpc_label(method: Any) -> str:
@@ -86,6 +93,12 @@ def proxy_call(namespace: str, agent: str, method: Any, outcome: str, seconds: f
 def approval(namespace: str, agent: str, decision: str) -> None:
     """decision: `approved`, `rejected` or `answered` (an ask_user question)."""
     m.approvals.get(namespace, agent, decision).inc()
+
+
+def retention_deleted(table: str, rows: int) -> None:
+    """A retention pass deleted `rows` rows of `table` (audit, tasks, events, ...)."""
+    if rows:
+        RETENTION_DELETED.labels(table).inc(rows)
 
 
 async def metrics_route(request: Request) -> Response:

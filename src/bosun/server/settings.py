@@ -134,6 +134,33 @@ class Settings(BaseSettings):
         "(comma-separated or JSON list; * for any).",
     )
 
+    # --- retention: pruning old rows of the database (server/retention.py, docs/api.md) --
+    audit_retention_days: int = Field(
+        default=90, ge=0, description="Days audit records are kept (0: forever)."
+    )
+    metering_retention_days: int = Field(
+        default=400,
+        ge=0,
+        description="Days the gateway's metered requests, Policy counters and usage rows "
+        "are kept (0: forever); never less than 31 (the longest Policy window).",
+    )
+    task_retention_days: int = Field(
+        default=0,
+        ge=0,
+        description="Days ended tasks and idle sessions (with their events) are kept after "
+        "their last activity (0: forever; conversations are user data). Tasks still going "
+        "are never deleted.",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds between retention passes, the first at start (0: none). "
+        "Memory TTL pruning keeps its own BOSUN_MEMORY_PRUNE_SECONDS.",
+    )
+    retention_batch_size: int = Field(
+        default=5000, ge=1, description="Most rows one retention delete statement removes."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str | None) -> str | None:

@@ -28,6 +28,7 @@ from bosun.server.errors import NotFoundError
 log = logging.getLogger(__name__)
 
 _TERMINAL = {"completed", "failed", "canceled", "cancelled", "rejected"}
+TERMINAL_STATES = frozenset(_TERMINAL)  # lower case, without the v1.0 prefix (retention.py)
 
 
 def _step(state: str | None) -> int:
