@@ -120,3 +120,20 @@ async def test_file_upload_limits(
         assert refused.status_code == 422 and "BOSUN_MAX_FILE_BYTES" in refused.text
         body["data"] = "not base64!"
         assert (await plane.http.post("/api/files", json=body)).status_code == 422
+
+
+async def test_a_file_with_any_name_downloads(database: Database, tmp_path: Path) -> None:
+    """Headers are latin-1: a Unicode name (a tool may choose any) was a 500 on download."""
+    async with control_plane(database, tmp_path) as plane:
+        body = {"name": "résumé 报告.pdf", "media_type": "application/pdf",
+                "data": base64.b64encode(b"%PDF-1.4").decode()}  # fmt: skip
+        stored = await plane.http.post("/api/files", json=body, headers=plane.as_user("alice"))
+        assert stored.status_code == 201, stored.text
+        got = await plane.http.get(
+            f"/api/files/{stored.json()['id']}", headers=plane.as_user("alice")
+        )
+        assert got.status_code == 200 and got.content == b"%PDF-1.4"
+        assert got.headers["content-disposition"] == (
+            'attachment; filename="r_sum_ __.pdf"; '
+            "filename*=UTF-8''r%C3%A9sum%C3%A9%20%E6%8A%A5%E5%91%8A.pdf"
+        )

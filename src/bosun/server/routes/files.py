@@ -14,6 +14,7 @@ import base64
 import binascii
 import os
 import re
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,8 +95,19 @@ async def list_files(
 
 
 def _disposition(name: str) -> str:
-    ascii_name = re.sub(r"[^\w.\- ]", "_", name)[:200] or "file"
-    return f'attachment; filename="{ascii_name}"'
+    """ASCII for every client, and the UTF-8 name (RFC 6266 `filename*`) for those that
+    read it: a header must be latin-1, and a stored name may be any Unicode."""
+    ascii_name = re.sub(r"[^\w.\- ]", "_", name, flags=re.ASCII)[:200] or "file"
+    header = f'attachment; filename="{ascii_name}"'
+    if ascii_name != name:
+        header += f"; filename*=UTF-8''{quote(name[:200], safe='')}"
+    return header
+
+
+def _media_type(value: str) -> str:
+    """The stored type when it is a plain type/subtype, else a download of bytes."""
+    ok = re.fullmatch(r"[\w.+-]+/[\w.+-]+(; *[\w.+-]+=[\w.+-]+)*", value, flags=re.ASCII)
+    return value if ok else "application/octet-stream"
 
 
 @router.get("/{file_id}", response_class=Response)
@@ -106,7 +118,7 @@ async def download_file(ctx: Ctx, user: CurrentUser, file_id: IdPath) -> Respons
     info, data = found
     return Response(
         content=data,
-        media_type=info.media_type,
+        media_type=_media_type(info.media_type),
         headers={
             "Content-Disposition": _disposition(info.name),
             "X-Content-Type-Options": "nosniff",
