@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     default_user: str = Field(
         default="admin@bosun.local", description="The user in auth mode none."
     )
+    secret_key_path: Path | None = Field(
+        default=None,
+        description="The control plane's secret key (agents' push keys, local agent tokens, "
+        "local Secrets); default <data dir>/secret.key. The chart mounts it from a Secret, "
+        "so every replica and every restart derives the same keys.",
+    )
     public_url: str | None = Field(
         default=None,
         description="How clients reach the control plane (for agent cards). Default: taken "
@@ -181,7 +187,7 @@ class Settings(BaseSettings):
 
     @property
     def secret_key_file(self) -> Path:
-        return self.data_dir / "secret.key"
+        return self.secret_key_path or self.data_dir / "secret.key"
 
     @property
     def accept_service_accounts(self) -> bool:
