@@ -86,6 +86,7 @@ class AgentRow(Base):
 
 class SessionRow(Base):
     __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_updated_at", "updated_at"),)  # retention's scan
     id: Mapped[str] = mapped_column(String(ID), primary_key=True)  # = A2A contextId
     user_id: Mapped[str] = mapped_column(String(ID), index=True)
     agent_namespace: Mapped[str | None] = mapped_column(String(63))
@@ -114,6 +115,7 @@ class EventRow(Base):
 
 class TaskRow(Base):
     __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_updated_at", "updated_at"),)  # retention's scan
     id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     session_id: Mapped[str | None] = mapped_column(String(ID), index=True)
     user_id: Mapped[str] = mapped_column(String(ID), index=True)
