@@ -96,6 +96,18 @@ def ssl_verify(tls: TLSSettings | None) -> ssl.SSLContext | bool:
     return context
 
 
+def _sdk_options(settings: ModelBase) -> dict[str, Any]:
+    """What every provider SDK client (OpenAI, Azure, Anthropic, Vertex) is built with:
+    config.json's headers, Bosun's retries and timeout, and the HTTP client for TLS, a
+    rotating key file and the gateway's user header."""
+    return {
+        "default_headers": settings.headers or None,
+        "max_retries": DEFAULT_MAX_RETRIES,
+        "timeout": _timeout(settings),
+        "http_client": _http_client(settings),
+    }
+
+
 def _http_client(settings: ModelBase) -> Any:
     """An httpx2 client honouring the TLS block and a key file (and, through the model
     gateway, sending the turn's user), or None to let the SDK build its own."""
@@ -206,10 +218,7 @@ def _openai(settings: OpenAIModel) -> Model:
         api_key=key,
         base_url=settings.base_url,
         organization=settings.organization,
-        default_headers=settings.headers or None,
-        max_retries=DEFAULT_MAX_RETRIES,
-        timeout=_timeout(settings),
-        http_client=_http_client(settings),
+        **_sdk_options(settings),
     )
     model_name = settings.model
     return OpenAIChatModel(
@@ -239,10 +248,7 @@ def _ollama(settings: OllamaModel) -> Model:
     client = AsyncOpenAI(
         api_key=api_key(settings) or "ollama",
         base_url=base_url,
-        default_headers=settings.headers or None,
-        max_retries=DEFAULT_MAX_RETRIES,
-        timeout=_timeout(settings),
-        http_client=_http_client(settings),
+        **_sdk_options(settings),
     )
     return OpenAIChatModel(
         settings.model,
@@ -268,10 +274,7 @@ def _azure(settings: AzureOpenAIModel) -> Model:
         azure_deployment=settings.azure_deployment,
         api_key=None if ad_token else key,
         azure_ad_token=ad_token,
-        default_headers=settings.headers or None,
-        max_retries=DEFAULT_MAX_RETRIES,
-        timeout=_timeout(settings),
-        http_client=_http_client(settings),
+        **_sdk_options(settings),
     )
     return OpenAIChatModel(
         settings.azure_deployment or settings.model,
@@ -293,10 +296,7 @@ def _anthropic(settings: AnthropicModel) -> Model:
     client = AsyncAnthropic(
         api_key=key,
         base_url=settings.base_url,
-        default_headers=settings.headers or None,
-        max_retries=DEFAULT_MAX_RETRIES,
-        timeout=_timeout(settings),
-        http_client=_http_client(settings),
+        **_sdk_options(settings),
     )
     return EngineAnthropicModel(
         settings.model,
@@ -320,10 +320,7 @@ def _anthropic_vertex(settings: AnthropicVertexAIModel) -> Model:
     client = AsyncAnthropicVertex(
         region=settings.location,
         project_id=settings.project_id,
-        default_headers=settings.headers or None,
-        max_retries=DEFAULT_MAX_RETRIES,
-        timeout=_timeout(settings),
-        http_client=_http_client(settings),
+        **_sdk_options(settings),
     )
     return EngineAnthropicModel(
         settings.model,
