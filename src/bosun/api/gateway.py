@@ -33,8 +33,15 @@ mode: the same minted token as TOKEN_ENV), else the file BOSUN_TOKEN_FILE (in a 
 TOKEN_FILE, the token the gateway takes too)."""
 
 GatewayApi = Literal["openai", "anthropic"]
-ROUTABLE: dict[str, GatewayApi] = {"OpenAI": "openai", "Anthropic": "anthropic"}
-"""Providers the gateway carries, and the wire API each speaks."""
+ROUTABLE: dict[str, GatewayApi] = {
+    "OpenAI": "openai",
+    "Anthropic": "anthropic",
+    "AzureOpenAI": "openai",
+    "Ollama": "openai",
+}
+"""Providers the gateway carries, and the wire API the agent speaks to it for each: an
+Azure OpenAI or Ollama model is an OpenAI-compatible model at the gateway, which turns
+the call into the provider's own (Azure's deployment URL and api-key, Ollama's /v1)."""
 
 
 def route_wanted(annotations: dict[str, str], default: bool) -> bool:

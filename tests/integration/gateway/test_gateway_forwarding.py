@@ -118,3 +118,46 @@ async def test_only_the_agents_own_credential_opens_its_models(
         unused = await plane.http.post(openai_path(mc="nope"), json=chat(), headers=plane.auth())
         assert unused.status_code == 403 and "does not use ModelConfig nope" in unused.text
         assert llm.llm_requests() == []
+
+
+async def test_azure_and_ollama_models_go_to_their_own_endpoints(
+    database: Database,
+    tmp_path: Path,
+    mock_llm: MockLLMFactory,  # noqa: F811
+) -> None:
+    """The agent speaks OpenAI to the gateway; Azure gets its deployment URL and api-key,
+    Ollama its /v1 with no key; both are metered like OpenAI."""
+    llm = mock_llm(USAGE_SCRIPT)
+    azure = model_config(llm.url, name="azure")
+    azure["spec"] = {"provider": "AzureOpenAI", "model": "gpt-4o", "apiKeySecret": "llm-key",
+                     "apiKeySecretKey": "apiKey",
+                     "azureOpenAI": {"azureEndpoint": llm.url, "apiVersion": "2024-10-21",
+                                     "azureDeployment": "prod-gpt4o"}}  # fmt: skip
+    ollama = model_config(llm.url, name="local")
+    ollama["spec"] = {"provider": "Ollama", "model": "llama3.2", "ollama": {"host": llm.url}}
+    async with gateway_plane(database, tmp_path) as plane:
+        for body in (
+            secret(),
+            azure,
+            ollama,
+            agent(model="azure"),
+            agent("local-one", model="local"),
+        ):
+            await plane.store.apply(body)
+        answer = await plane.http.post(openai_path(mc="azure"), json=chat(), headers=plane.auth())
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["choices"][0]["message"]["content"] == "hello from the provider"
+        sent = llm.llm_requests()[-1]
+        assert sent.path == "/openai/deployments/prod-gpt4o/chat/completions"
+        assert sent.query == {"api-version": "2024-10-21"}
+        assert sent.credentials == {"api-key": fingerprint(REAL_KEY)}
+
+        local = await plane.http.post(
+            openai_path("local-one", mc="local"), json=chat(), headers=plane.auth("local-one")
+        )
+        assert local.status_code == 200, local.text
+        sent = llm.llm_requests()[-1]
+        assert sent.path == "/v1/chat/completions" and sent.credentials == {}
+        assert sent.model == "llama3.2"
+        totals = {(t["agent"], t["model"]): t["requests"] for t in await plane.metered()}
+        assert totals == {("helper", "gpt-4o"): 1, ("local-one", "llama3.2"): 1}

@@ -65,6 +65,11 @@ def through_gateway(
     controlplane = route.controlplane_url or contract.DEFAULT_CONTROLPLANE
     url = contract.base_url(controlplane, route.namespace, route.agent, mc.name, api)
     mount_agent_token(wiring)
+    if not isinstance(settings, cfg.OpenAIModel | cfg.AnthropicModel):
+        # Azure OpenAI, Ollama: the agent speaks plain OpenAI to the gateway, which knows
+        # the provider's own endpoint (Azure's deployment URL, Ollama's /v1) and key.
+        common = settings.model_dump(include=set(cfg.ModelBase.model_fields))
+        settings = cfg.OpenAIModel.model_validate(common)
     update: dict[str, object] = {
         "base_url": url,
         "api_key_env": contract.TOKEN_ENV,
