@@ -84,9 +84,12 @@ RUN groupadd --system --gid 10001 bosun \
  && mkdir -p /data && chown 10001:10001 /data
 COPY --from=helm /usr/bin/helm /usr/local/bin/helm
 COPY --from=build /app/.venv /app/.venv
+# MALLOC_ARENA_MAX=2: glibc's per-thread arenas (the database driver's and anyio's worker
+# threads) fragment; two arenas halved the control plane's RSS growth in a soak.
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    MALLOC_ARENA_MAX=2 \
     BOSUN_DATA_DIR=/data \
     HOME=/home/bosun
 WORKDIR /home/bosun
