@@ -154,8 +154,14 @@ async def call_through(url: str, mode: str, number: int) -> tuple[str | None, in
         )
 
 
-async def test_healthz_is_503_until_the_child_is_initialized(start_bridge: Any) -> None:
-    slow_child = ["sh", "-c", 'sleep 0.5; exec "$@"', "slow", *TOOLS]
+async def test_healthz_is_503_until_the_child_is_initialized(
+    start_bridge: Any, tmp_path: Path
+) -> None:
+    # The child starts its server only once the test has seen the 503: the bridge spawns it
+    # before its own imports, so a child that merely sleeps could be up before /healthz is.
+    go = tmp_path / "go"
+    wait = f'while [ ! -e "{go}" ]; do sleep 0.05; done; exec "$@"'
+    slow_child = ["sh", "-c", wait, "slow", *TOOLS]
     bridge = start_bridge(slow_child)
     first: tuple[int, dict[str, Any]] | None = None
     deadline = time.monotonic() + 60
@@ -169,6 +175,7 @@ async def test_healthz_is_503_until_the_child_is_initialized(start_bridge: Any) 
     assert code == 503
     assert body["ready"] is False and body["status"] == "starting"
     assert "starting sh -c" in body["reason"]
+    go.touch()
 
     ready = bridge.wait_ready()
     assert ready["status"] == "ready" and ready["restarts"] == 0

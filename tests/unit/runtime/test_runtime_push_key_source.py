@@ -15,7 +15,9 @@ from bosun.runtime import push
 from bosun.runtime.credential import ControlPlaneToken
 from bosun.runtime.push_key import PushKeyError, control_plane_source, fetch
 
-CONFIG = TaskPushNotificationConfig(id="c", task_id="t", url="https://example.com/h", token="s3")
+CONFIG = TaskPushNotificationConfig(
+    id="c", task_id="t", url="https://example.com/h", token="push-token-never-stored-in-clear"
+)
 
 
 def _closed_port() -> int:
@@ -50,7 +52,7 @@ async def test_no_key_yet_means_nothing_sealed_and_no_key_file(
     assert not (tmp_path / push.KEY_FILE).exists()
     assert await sealer.prepare() is True  # asked again
     stored = sealer.seal(CONFIG)
-    assert "s3" not in str(stored)
+    assert "push-token-never-stored-in-clear" not in str(stored)
     other = push.ConfigSealer(tmp_path / "other", remote=lambda: _key(Fernet.generate_key()))
     assert await other.prepare() and other.open(stored) is None  # another agent's key
     later = push.ConfigSealer(tmp_path / "pod-2", remote=lambda: _key(key))
