@@ -91,3 +91,22 @@ async def test_openai_compatible_embeddings_come_from_the_model_configs_endpoint
     assert all(r.body["model"] == "text-embedding-test" for r in calls)
     assert [FACT] in inputs  # the save
     assert any("What is my favourite colour?" in str(i) for i in inputs)  # the prefetch
+
+
+async def test_ollama_embeddings_come_from_its_openai_compatible_endpoint(llm: MockLLM) -> None:
+    """memory.model of type ollama: Ollama serves OpenAI's /v1/embeddings at its host."""
+    from bosun.api.config import MemorySettings
+    from bosun.mockllm import fingerprint
+    from bosun.mockllm.embeddings import embed
+    from bosun.runtime.memory_embed import build_embedder
+
+    memory = {"model": {"type": "ollama", "model": "nomic-embed-text", "host": llm.url}}
+    embedder = build_embedder(MemorySettings.model_validate(memory).model)
+    assert embedder.name == "ollama:nomic-embed-text"
+    seen = len(llm.requests)
+    vectors = await embedder.embed([FACT])
+    assert [round(x, 6) for x in vectors[0]] == [round(x, 6) for x in embed(FACT)]
+    (call,) = [r for r in llm.requests[seen:] if r.path == "/v1/embeddings"]
+    assert call.body["model"] == "nomic-embed-text"
+    # No key of the user's: the openai SDK needs one, so the placeholder Ollama ignores.
+    assert call.credentials == {"authorization": fingerprint("ollama")}
