@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AuthMode = Literal["none", "token", "oidc"]
@@ -42,7 +42,24 @@ class Settings(BaseSettings):
         "(the Kubernetes static token file format).",
     )
     oidc_issuer: str | None = None
-    oidc_audience: str | None = None
+    oidc_audience: str | None = Field(
+        default=None,
+        description="The `aud` every OIDC token must carry. Default: oidc_client_id (the "
+        "ID tokens the web UI's SSO sign-in gets are issued to that client).",
+    )
+    oidc_client_id: str | None = Field(
+        default=None,
+        description="The web UI's public OIDC client (authorization code + PKCE, no secret); "
+        "set: the login screen offers 'Sign in with SSO'.",
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email", description="Scopes the web UI's SSO sign-in asks."
+    )
+    oidc_redirect_path: str = Field(
+        default="/auth/callback",
+        description="Path of the UI's redirect URI ({public origin}{path}, as registered "
+        "with the provider).",
+    )
     oidc_jwks_url: str | None = Field(
         default=None, description="Default: {issuer}/.well-known/jwks.json"
     )
@@ -166,6 +183,21 @@ class Settings(BaseSettings):
     retention_batch_size: int = Field(
         default=5000, ge=1, description="Most rows one retention delete statement removes."
     )
+
+    @model_validator(mode="after")
+    def _audience_defaults_to_client_id(self) -> Settings:
+        # A public client's ID token has aud = its client id: without an explicit audience
+        # that is the one the API accepts, so `oidc_client_id` alone enables the UI's SSO.
+        if not self.oidc_audience and self.oidc_client_id:
+            self.oidc_audience = self.oidc_client_id
+        return self
+
+    @field_validator("oidc_redirect_path")
+    @classmethod
+    def _redirect_path_is_a_path(cls, value: str) -> str:
+        if not value.startswith("/") or value.startswith("//"):
+            raise ValueError("oidc_redirect_path must be a path starting with one '/'")
+        return value
 
     @field_validator("database_url")
     @classmethod

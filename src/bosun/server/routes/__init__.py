@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from bosun.server.routes import (
     agents,
     audit,
+    auth_config,
     feedback,
     files,
     health,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     feedback.router,
     usage.router,
     me.router,
+    auth_config.router,
     audit.router,
     memories.router,
     files.router,
