@@ -42,8 +42,10 @@ def render_template(
     variables: Mapping[str, str],
     path: str,
     errors: Errors,
+    missing: frozenset[str] = frozenset(),
 ) -> str:
-    """Resolve directives in `template`; `sources` maps alias -> ConfigMap data."""
+    """Resolve directives in `template`; `sources` maps alias -> ConfigMap data. Includes
+    of a `missing` alias (its ConfigMap not found, already reported) add no error."""
 
     def _resolve(body: str) -> str:
         if body.startswith("."):
@@ -63,8 +65,10 @@ def render_template(
             return ""
         alias, key = include.groups()
         data = sources.get(alias)
+        if data is None and alias in missing:
+            return ""
         if data is None:
-            known = ", ".join(sorted(sources)) or "none"
+            known = ", ".join(sorted({*sources, *missing})) or "none"
             errors.add(
                 path,
                 f'include "{alias}/{key}": unknown alias "{alias}" '
@@ -96,8 +100,10 @@ def render_template(
 
 def _sources(
     agent: Agent, spec: DeclarativeAgentSpec, refs: References, errors: Errors
-) -> dict[str, Mapping[str, str]]:
+) -> tuple[dict[str, Mapping[str, str]], frozenset[str]]:
+    """alias -> ConfigMap data, and the aliases whose ConfigMap is missing."""
     sources: dict[str, Mapping[str, str]] = {}
+    missing: set[str] = set()
     assert spec.prompt_template is not None
     for i, src in enumerate(spec.prompt_template.data_sources):
         path = f"spec.declarative.promptTemplate.dataSources[{i}]"
@@ -108,9 +114,10 @@ def _sources(
         data = refs.config_maps.get((agent.namespace, src.name))
         if data is None:
             errors.not_found(path, "ConfigMap", agent.namespace, src.name, "prompt data source")
+            missing.add(alias)
             continue
         sources[alias] = data
-    return sources
+    return sources, frozenset(missing)
 
 
 def resolve_instruction(
@@ -170,7 +177,9 @@ def resolve_instruction(
         "Description": agent.spec.description,
         "ToolNames": ", ".join(tool_names),
     }
-    sources = _sources(agent, spec, refs, errors)
+    sources, missing = _sources(agent, spec, refs, errors)
     return Instruction(
-        render_template(text, sources=sources, variables=variables, path=path, errors=errors)
+        render_template(
+            text, sources=sources, variables=variables, path=path, errors=errors, missing=missing
+        )
     )
