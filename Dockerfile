@@ -26,21 +26,17 @@ FROM ${NODE_IMAGE} AS node
 FROM ${HELM_IMAGE} AS helm
 
 # ---- ui: the web UI's static build -------------------------------------------------------
-# The UI lives in ui/ (Vite). This stage builds it when ui/package.json exists and yields an
-# empty directory otherwise, so the image builds before and after the UI lands. The whole
-# context is bind-mounted (not COPY'd) because COPY of a missing ui/ would fail the build.
-# Contract with ui/: `npm ci && npm run build` writes the static files to the outDir its
-# vite.config sets, src/bosun/server/ui_dist (ui/dist is also picked up); they end up in
-# the installed package as bosun/server/ui_dist, where the control plane serves them.
+# The UI lives in ui/ (Vite). Contract with ui/: `npm ci && npm run build` writes the static
+# files to the outDir its vite.config sets, src/bosun/server/ui_dist (ui/dist is also picked
+# up); they end up in the installed package as bosun/server/ui_dist, where the control
+# plane serves them. ui/ is COPY'd, not bind-mounted: a COPY's files are part of the layer
+# cache key in every builder, while buildah/podman `--layers` reused a RUN that
+# bind-mounted the context after ui/ had changed, and the image shipped the previous UI.
 FROM node AS ui
-WORKDIR /work
-RUN --mount=type=bind,source=.,target=/context \
-    set -eu; mkdir -p /out/ui; \
-    if [ ! -f /context/ui/package.json ]; then \
-      echo "ui: no ui/package.json, building without the web UI"; exit 0; \
-    fi; \
-    mkdir -p /work/ui; cp -a /context/ui/. /work/ui/; rm -rf /work/ui/node_modules /work/ui/dist; \
-    cd /work/ui; npm ci --no-audit --no-fund; npm run build; \
+WORKDIR /work/ui
+COPY ui/ ./
+RUN set -eu; rm -rf node_modules dist; \
+    npm ci --no-audit --no-fund; npm run build; mkdir -p /out/ui; \
     if [ -d /work/ui/dist ]; then cp -a /work/ui/dist/. /out/ui/; \
     elif [ -d /work/src/bosun/server/ui_dist ]; then cp -a /work/src/bosun/server/ui_dist/. /out/ui/; \
     else echo "ui: npm run build wrote neither ui/dist nor src/bosun/server/ui_dist" >&2; exit 1; fi; \
