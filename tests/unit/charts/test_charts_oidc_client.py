@@ -45,3 +45,12 @@ def test_scopes_without_openid_are_refused(tmp_path: Path) -> None:
                   tmp=tmp_path)  # fmt: skip
     assert result.returncode != 0
     assert "/auth/oidc/scopes" in result.stderr, result.stderr
+
+
+def test_oidc_with_neither_a_client_id_nor_an_audience_is_refused(tmp_path: Path) -> None:
+    """The server would refuse to start (no audience to check tokens against): say so at
+    install time instead of leaving a crash-looping pod."""
+    values = {"auth": {"mode": "oidc", "oidc": {"issuer": ISSUER}}}
+    result = helm("template", "b", str(CHART), values=values, tmp=tmp_path)
+    assert result.returncode != 0
+    assert "auth.mode oidc needs auth.oidc.clientId" in result.stderr, result.stderr

@@ -107,7 +107,12 @@ COMBINATIONS = {
         "agents": {n: {"enabled": True} for n in ("k8s-agent", "helm-agent", "observability-agent")}
     },
     "no-providers": {"providers": {"default": ""}},
-    "oidc": {"auth": {"mode": "oidc", "oidc": {"issuer": "https://issuer.example"}}},
+    "oidc": {
+        "auth": {
+            "mode": "oidc",
+            "oidc": {"issuer": "https://issuer.example", "clientId": "bosun-ui"},
+        }
+    },
     "service-monitor": {"metrics": {"serviceMonitor": {"enabled": True}}},
 }
 
