@@ -64,7 +64,9 @@ def test_agent_page_shows_each_dependency_with_its_status(page: Any) -> None:
     expect(server).to_contain_text("OK")
     tools = server.get_by_role("table", name=f"Tools from {SERVER}")
     for tool in ("current_time", "word_count", "calculate", "bar_chart"):
-        expect(tools.get_by_role("row").filter(has_text=tool)).to_contain_text("discovered")
+        row = tools.get_by_role("row").filter(has_text=tool)
+        expect(row).to_contain_text("discovered")
+        expect(row).not_to_contain_text("not discovered")  # which contains "discovered"
     expect(tools.get_by_role("row").filter(has_text="calculate")).to_contain_text("needs approval")
     expect(page.get_by_role("region", name="Conditions")).to_contain_text("ProcessReady")
     screenshot(page, "agent-detail")
