@@ -5,7 +5,8 @@ credential: the session store, files, memories, and calls to other agents throug
 A2A proxy. It is BOSUN_TOKEN when set (local mode: the per-agent token the supervisor
 mints), else the file BOSUN_TOKEN_FILE (in a cluster: the pod's projected ServiceAccount
 token, audience `bosun`, rotated in place by the kubelet, so it is re-read when it
-changes).
+changes). `send_retried` is how each of them retries a call the control plane did not
+answer.
 
 `calls_for_user` marks the user of a turn (the A2A caller the control plane named in
 X-Bosun-User); the model gateway's client and the sub-agent client send it on, only to
@@ -15,14 +16,19 @@ person and not just the agent.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bosun.api import gateway as contract
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_HEADER = "x-bosun-user"
 
@@ -99,3 +105,35 @@ def is_control_plane(url: str) -> bool:
     agent's credential and its user are sent to."""
     base = os.environ.get("BOSUN_URL")
     return bool(base) and _origin(url) == _origin(base or "")
+
+
+RETRY_DELAYS = (0.2, 0.5, 1.0)
+"""Seconds before each retry of a control-plane call that got no answer (or a 5xx)."""
+
+
+class Unanswered(Exception):
+    """The control plane did not answer below 500 after the retries; says what it did."""
+
+
+async def send_retried(
+    send: Callable[[], Awaitable[httpx.Response]], delays: tuple[float, ...] = RETRY_DELAYS
+) -> httpx.Response:
+    """`send()` until an answer below 500: a transport error or a 5xx is tried again after
+    each of `delays`, then raises Unanswered naming the last problem. What an answer
+    below 500 means is the caller's."""
+    import httpx
+
+    problem = ""
+    for delay in (*delays, None):
+        try:
+            response = await send()
+        except httpx.TransportError as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        else:
+            if response.status_code < 500:
+                return response
+            problem = f"HTTP {response.status_code}"
+        if delay is None:
+            break
+        await asyncio.sleep(delay)
+    raise Unanswered(problem)

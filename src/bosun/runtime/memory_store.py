@@ -29,10 +29,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from bosun.runtime.credential import ControlPlaneToken
+from bosun.runtime.credential import ControlPlaneToken, Unanswered, send_retried
 from bosun.runtime.store import StoreError, default_data_dir
-
-_RETRY_DELAYS = (0.2, 0.5, 1.0)
 
 
 class MemoryBackend(Protocol):
@@ -172,25 +170,17 @@ class ControlPlaneMemories:
         return self._token.headers(user)
 
     async def _post(self, path: str, user: str | None, body: dict[str, Any]) -> Any:
-        problem = ""
-        for delay in (*_RETRY_DELAYS, None):
-            try:
-                response = await self._http.post(path, json=body, headers=self._headers(user))
-            except httpx.TransportError as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if response.status_code < 300:
-                    return response.json()
-                if response.status_code < 500:
-                    raise StoreError(
-                        f"control plane POST {path} -> {response.status_code}: "
-                        f"{response.text[:300]}"
-                    )
-                problem = f"HTTP {response.status_code}"
-            if delay is None:
-                break
-            await asyncio.sleep(delay)
-        raise StoreError(f"control plane POST {path} failed: {problem}")
+        try:
+            response = await send_retried(
+                lambda: self._http.post(path, json=body, headers=self._headers(user))
+            )
+        except Unanswered as exc:
+            raise StoreError(f"control plane POST {path} failed: {exc}") from None
+        if response.status_code >= 300:
+            raise StoreError(
+                f"control plane POST {path} -> {response.status_code}: {response.text[:300]}"
+            )
+        return response.json()
 
     async def add(
         self, user: str | None, content: str, embedding: Sequence[float], ttl_days: int | None

@@ -14,7 +14,6 @@ file as before.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import logging
@@ -24,7 +23,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from bosun.runtime.credential import ControlPlaneToken
+from bosun.runtime.credential import ControlPlaneToken, Unanswered, send_retried
 
 log = logging.getLogger("bosun.runtime.push")
 
@@ -64,33 +63,28 @@ async def fetch(
         namespace=urllib.parse.quote(namespace or "default", safe=""),
         name=urllib.parse.quote(name, safe=""),
     )
-    why = ""
     async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT, transport=transport) as http:
-        for attempt in range(len(retry_delays) + 1):
-            if attempt:
-                await asyncio.sleep(retry_delays[attempt - 1])
-            try:
-                answer = await http.get(path, headers=credential.headers())
-            except httpx.HTTPError as exc:
-                why = f"control plane unreachable ({type(exc).__name__})"
-                continue
-            if answer.status_code >= 500:
-                why = f"control plane answered HTTP {answer.status_code}"
-                continue
-            if answer.status_code == 404:
-                raise NotOffered(f"the control plane at {base_url} offers no push keys")
-            if answer.status_code != 200:
-                raise PushKeyError(
-                    f"the control plane refused the push key of {agent}: HTTP {answer.status_code}"
-                )
-            try:
-                key = str(answer.json()["key"]).encode()
-            except (ValueError, KeyError, TypeError):
-                key = b""
-            if not _is_fernet_key(key):
-                raise PushKeyError("the control plane's push key answer is not a Fernet key")
-            return key
-    raise PushKeyError(f"no push key for {agent}: {why}")
+        try:
+            answer = await send_retried(
+                lambda: http.get(path, headers=credential.headers()), retry_delays
+            )
+        except Unanswered as exc:
+            raise PushKeyError(
+                f"no push key for {agent}: control plane unreachable ({exc})"
+            ) from None
+    if answer.status_code == 404:
+        raise NotOffered(f"the control plane at {base_url} offers no push keys")
+    if answer.status_code != 200:
+        raise PushKeyError(
+            f"the control plane refused the push key of {agent}: HTTP {answer.status_code}"
+        )
+    try:
+        key = str(answer.json()["key"]).encode()
+    except (ValueError, KeyError, TypeError):
+        key = b""
+    if not _is_fernet_key(key):
+        raise PushKeyError("the control plane's push key answer is not a Fernet key")
+    return key
 
 
 def control_plane_source(agent: str) -> KeySource | None:

@@ -39,12 +39,11 @@ from typing import Any
 
 import httpx
 
-from bosun.runtime.credential import ControlPlaneToken
+from bosun.runtime.credential import RETRY_DELAYS, ControlPlaneToken, Unanswered, send_retried
 from bosun.runtime.store import StoreError
 
 log = logging.getLogger("bosun.runtime")
 
-_RETRY_DELAYS = (0.2, 0.5, 1.0)
 _FLUSH_BACKOFF = (0.5, 10.0)  # first and longest wait between attempts to send the buffer
 _CLOSE_WITHIN = 5.0
 
@@ -142,29 +141,22 @@ class ControlPlaneBackend:
         **kwargs: Any,
     ) -> httpx.Response | None:
         headers = self._token.headers()
-        problem = ""
-        for delay in (*(_RETRY_DELAYS if retry else ()), None):
-            try:
-                response = await self._http.request(method, path, headers=headers, **kwargs)
-            except httpx.TransportError as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if ok_missing and response.status_code == 404:
-                    return None
-                if response.status_code < 500:
-                    if response.status_code >= 400 and response.status_code != 409:
-                        raise StoreError(
-                            f"control plane {method} {path} -> {response.status_code}: "
-                            f"{response.text[:300]}"
-                        )
-                    return response
-                problem = f"HTTP {response.status_code}"
-            if delay is None:
-                break
-            await asyncio.sleep(delay)
-        raise ControlPlaneUnavailable(
-            f"control plane {self.base_url} {method} {path} failed: {problem}"
-        )
+        try:
+            response = await send_retried(
+                lambda: self._http.request(method, path, headers=headers, **kwargs),
+                RETRY_DELAYS if retry else (),
+            )
+        except Unanswered as exc:
+            raise ControlPlaneUnavailable(
+                f"control plane {self.base_url} {method} {path} failed: {exc}"
+            ) from None
+        if ok_missing and response.status_code == 404:
+            return None
+        if response.status_code >= 400 and response.status_code != 409:
+            raise StoreError(
+                f"control plane {method} {path} -> {response.status_code}: {response.text[:300]}"
+            )
+        return response
 
     async def ensure_session(self, session_id: str, *, agent: str, user_id: str | None) -> None:
         await self._write(
