@@ -119,13 +119,18 @@ class RequestLimits:
             await self._refuse(413, "too_many_parts", problem, scope, receive, send)
             return
         replay = _replay(body, receive)
+
+        async def forward() -> None:  # the proxy's raw route, or the app for /mcp
+            if proxied:
+                await self._inner(scope, body, replay, send)
+            else:
+                await self.app(scope, replay, send)
+
         # Streams held open: proxied streaming calls, and /mcp tool calls (invoke_agent
         # waits for the whole turn, sending progress all along).
         streaming = any(m in body for m in _STREAM_MARKERS) if proxied else b"tools/call" in body
         if not streaming:
-            await (
-                self._inner(scope, body, replay, send) if proxied else self.app(scope, replay, send)
-            )
+            await forward()
             return
         key = _caller_key(caller, scope)
         if self.streams[key] >= limits.max_streams_per_client:
@@ -136,10 +141,7 @@ class RequestLimits:
             return
         self.streams[key] += 1
         try:
-            if proxied:
-                await self._inner(scope, body, replay, send)
-            else:
-                await self.app(scope, replay, send)
+            await forward()
         finally:
             self.streams[key] -= 1
             if self.streams[key] <= 0:
