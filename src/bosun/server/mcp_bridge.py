@@ -139,9 +139,11 @@ class _Progress:
             key = str(artifact.get("artifactId", ""))
             text = "".join(_text_of(artifact.get("parts") or []))
             first = key not in self.artifacts
-            previous = self.artifacts.get(key, "") if artifact_update.get("append") else ""
-            self.size += len(text.encode())
-            self.artifacts[key] = previous + text
+            append = bool(artifact_update.get("append"))
+            previous = self.artifacts.get(key, "")
+            # The bytes held: an append adds its text, a replacement also frees the old one.
+            self.size += len(text.encode()) - (0 if append else len(previous.encode()))
+            self.artifacts[key] = previous + text if append else text
             return "writing the answer" if first else None
         if isinstance(status, dict):
             self.state = str(status.get("state", self.state))
