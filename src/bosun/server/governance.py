@@ -56,11 +56,9 @@ INVOKE_DENIED = -32056
 def token_key(secret_key_file: Path) -> bytes:
     """The HMAC key of per-agent gateway tokens, derived from the local secret key (the
     file is created, owner-only, when missing: `bosun up` mints tokens before it serves)."""
-    from bosun.server.secretbox import SecretBox
+    from bosun.server.secretbox import secret_key
 
-    if not secret_key_file.exists():
-        SecretBox.from_file(secret_key_file)
-    return hashlib.sha256(b"bosun gateway tokens\n" + secret_key_file.read_bytes().strip()).digest()
+    return hashlib.sha256(b"bosun gateway tokens\n" + secret_key(secret_key_file)).digest()
 
 
 def agent_token_minter(

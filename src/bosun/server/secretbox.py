@@ -30,18 +30,7 @@ class SecretBox:
     @classmethod
     def from_file(cls, path: Path) -> SecretBox:
         """Load the key, creating it (readable by the owner only) if missing."""
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            key = Fernet.generate_key()
-            # O_EXCL: if two processes race, one creates and the other reads its key.
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(key)
-        return cls(path.read_bytes().strip())
+        return cls(secret_key(path))
 
     def seal(self, data: dict[str, str]) -> bytes:
         return self._fernet.encrypt(json.dumps(data, sort_keys=True).encode())
@@ -55,3 +44,20 @@ class SecretBox:
             ) from exc
         data = json.loads(raw)
         return {str(k): str(v) for k, v in data.items()}
+
+
+def secret_key(path: Path) -> bytes:
+    """The control plane's secret key, creating the file (a Fernet key, readable by the
+    owner only) if missing. Other keys are derived from it: gateway tokens, push keys."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = Fernet.generate_key()
+        # O_EXCL: if two processes race, one creates and the other reads its key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(key)
+    return path.read_bytes().strip()

@@ -39,11 +39,9 @@ class PushKey(BaseModel):
 
 def derive(secret_key_file: Path, namespace: str, name: str) -> str:
     """The agent's push key: HMAC-SHA256 of the secret key over INFO + namespace/name."""
-    from bosun.server.secretbox import SecretBox
+    from bosun.server.secretbox import secret_key
 
-    if not secret_key_file.exists():
-        SecretBox.from_file(secret_key_file)  # created owner-only, as the other users do
-    secret = secret_key_file.read_bytes().strip()
+    secret = secret_key(secret_key_file)
     digest = hmac.new(secret, INFO + f"{namespace}/{name}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()
 
