@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import time
@@ -53,9 +54,11 @@ A2A_DENIED = -32055
 INVOKE_DENIED = -32056
 
 
+@functools.lru_cache(maxsize=8)
 def token_key(secret_key_file: Path) -> bytes:
     """The HMAC key of per-agent gateway tokens, derived from the local secret key (the
-    file is created, owner-only, when missing: `bosun up` mints tokens before it serves)."""
+    file is created, owner-only, when missing: `bosun up` mints tokens before it serves).
+    Read once per file: `caller_of` needs it on every A2A request an agent makes."""
     from bosun.server.secretbox import secret_key
 
     return hashlib.sha256(b"bosun gateway tokens\n" + secret_key(secret_key_file)).digest()
