@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_harness import ROOT, UiUp
+from ui_harness import ROOT, UiUp, browser_page
 
 from bosun.controller.local.ports import free_port
 
@@ -99,13 +99,5 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, ui_up: UiUp) -> Iterator[Any]:
     """A fresh browser context (no stored token, no session) at 1280x800."""
-    context = browser.new_context(base_url=ui_up.url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    with browser_page(browser, ui_up.url) as fresh:
+        yield fresh

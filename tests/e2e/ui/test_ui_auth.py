@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
-from ui_harness import screenshot
+from ui_harness import browser_page, controlplane, screenshot
 
 from bosun.controller.local.ports import free_port
 
@@ -30,42 +26,14 @@ def token_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tokens.write_text('tok-alice,alice@example.com,1,"dev,ops"\ntok-bob,bob\n')
     env = {**os.environ, "BOSUN_AUTH": "token", "BOSUN_TOKEN_FILE": str(tokens)}
     env.update(BOSUN_DATA_DIR=str(base / "data"), BOSUN_ADMINS='["group:ops"]')
-    port = free_port()
-    bosun = Path(sys.executable).parent / "bosun"
-    log = (base / "plane.out").open("wb")
-    process = subprocess.Popen(
-        [str(bosun), "controlplane", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, (base / "plane.out").read_text()
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (base / "plane.out").read_text()
-            time.sleep(0.1)
+    with controlplane(base, free_port(), env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(15)
-        log.close()
 
 
 @pytest.fixture
 def auth_page(browser: Any, token_plane: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=token_plane, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with browser_page(browser, token_plane) as page:
+        yield page
 
 
 def test_login_with_a_token_and_sign_out(auth_page: Any) -> None:

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fake_oidc import CLIENT_ID, FakeOIDC
 from playwright.sync_api import expect
-from ui_harness import screenshot
+from ui_harness import browser_page, controlplane, screenshot
 
 from bosun.controller.local.ports import free_port
 
@@ -50,47 +46,21 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeOID
         env.update(BOSUN_OIDC_CLIENT_ID=CLIENT_ID, BOSUN_OIDC_USER_CLAIM="email")
         env.update(BOSUN_DATA_DIR=str(base / "data"), BOSUN_ADMINS='["alice@example.com"]')
         env.pop("BOSUN_OIDC_AUDIENCE", None)
-        bosun = Path(sys.executable).parent / "bosun"
-        log = (base / "plane.out").open("wb")
-        argv = [str(bosun), "controlplane", "--port", str(port)]
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, (base / "plane.out").read_text()
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, (base / "plane.out").read_text()
-                time.sleep(0.1)
+        with controlplane(base, port, env) as plane:
             # an agent to list, created with an ID token of the provider (alice is admin)
             headers = {"Authorization": f"Bearer {idp.id_token()}"}
             for path, body in (("/api/modelconfigs", MODEL), ("/api/agents", AGENT)):
-                created = httpx.post(f"{url}{path}", json=body, headers=headers, timeout=10)
+                created = httpx.post(f"{plane}{path}", json=body, headers=headers, timeout=10)
                 assert created.status_code == 201, created.text
             yield url, idp
-        finally:
-            process.terminate()
-            process.wait(15)
-            log.close()
 
 
 @pytest.fixture
 def sso_page(browser: Any, sso: tuple[str, FakeOIDC]) -> Iterator[Any]:
     url, idp = sso
     idp.deny = idp.fail_token = False
-    context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with browser_page(browser, url) as page:
         yield page
-    finally:
-        context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def _sso_button(page: Any, idp: FakeOIDC) -> Any:
