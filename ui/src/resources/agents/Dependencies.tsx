@@ -49,11 +49,17 @@ function DependencyRow({
   );
 }
 
+/** Poll fast while something is still becoming ready (a tool server still discovering,
+ * a model not yet accepted), slowly once everything is: the rows change by themselves. */
+function settling<T extends WithStatus>(list: List<T> | undefined): number {
+  return list && list.items.every((r) => overall(r).health === "ok") ? 15_000 : 2_000;
+}
+
 export default function Dependencies({ agent }: { agent: Agent }) {
   const ns = agentNs(agent);
-  const models = useApi<List<ModelConfig>>("/api/modelconfigs");
-  const servers = useApi<List<ToolServer>>("/api/toolservers");
-  const agents = useApi<List<Agent>>("/api/agents");
+  const models = useApi<List<ModelConfig>>("/api/modelconfigs", settling);
+  const servers = useApi<List<ToolServer>>("/api/toolservers", settling);
+  const agents = useApi<List<Agent>>("/api/agents", settling);
   if (agent.spec.type === "BYO")
     return <p className="muted">A BYO agent runs your image; Bosun does not manage its model or tools.</p>;
   if (!models.data || !servers.data || !agents.data) return <p className="muted">Loading dependencies…</p>;
